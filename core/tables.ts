@@ -1,0 +1,27 @@
+/**
+ * Key schemas of the cloud's DynamoDB tables. infra/ builds the AWS tables from this,
+ * local/ creates the same tables in the embedded engine on first start.
+ * No transactions (the local engine has none): every state change is a single-item conditional write.
+ */
+
+export interface TableSchema {
+  /** Logical name; the physical name comes from the environment (core/config.ts). */
+  name: 'printers' | 'jobs' | 'registrations' | 'credentials' | 'guards';
+  env: 'PRINTERS_TABLE' | 'JOBS_TABLE' | 'REGISTRATIONS_TABLE' | 'CREDENTIALS_TABLE' | 'GUARDS_TABLE';
+  partitionKey: string;
+  sortKey?: string;
+  /** Attribute AWS uses to expire items; readers also check expiry themselves (no TTL locally). */
+  ttlAttribute?: string;
+}
+
+export const TABLES: readonly TableSchema[] = [
+  /** The patent's printer table: one item per printer (acceptingJobs, state, connection). */
+  { name: 'printers', env: 'PRINTERS_TABLE', partitionKey: 'printerId' },
+  /** Jobs by printer, jobId sorts by creation time so a Query lists oldest first. */
+  { name: 'jobs', env: 'JOBS_TABLE', partitionKey: 'printerId', sortKey: 'jobId', ttlAttribute: 'expiresAtEpoch' },
+  { name: 'registrations', env: 'REGISTRATIONS_TABLE', partitionKey: 'registrationId', ttlAttribute: 'expiresAtEpoch' },
+  /** sha256(secret) -> who holds it (access token or share key). Secrets are never stored. */
+  { name: 'credentials', env: 'CREDENTIALS_TABLE', partitionKey: 'secretHash' },
+  /** Rate-limit counters and idempotency records. */
+  { name: 'guards', env: 'GUARDS_TABLE', partitionKey: 'guardKey', ttlAttribute: 'expiresAtEpoch' },
+];

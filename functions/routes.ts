@@ -1,0 +1,66 @@
+/**
+ * The one table of what the cloud serves: which handler module answers which route.
+ * The CDK stacks (infra/) and the local API Gateway (local/) both read it, so a route
+ * exists in both places or in neither.
+ *
+ * Each `fn` names a folder under functions/ whose `handler.ts` exports `handler`.
+ */
+
+export const HANDLERS = {
+  /** GET /v1/config, GET /v1/printers, share keys, owner settings. */
+  terminal: { memoryMb: 256, timeoutSeconds: 10 },
+  /** PIN registration, claim page, claims, registration polling (token issue). */
+  register: { memoryMb: 256, timeoutSeconds: 10 },
+  /** accepting-jobs and status updates from the printer. */
+  'printer-commands': { memoryMb: 256, timeoutSeconds: 10 },
+  /** Print requests and uploads: the only handler that converts documents (sharp + pdf-lib). */
+  'print-request': { memoryMb: 2048, timeoutSeconds: 29 },
+  /** Job listing, fetch, state updates, terminal job view and cancel. */
+  jobs: { memoryMb: 256, timeoutSeconds: 10 },
+  /** WebSocket $connect / $disconnect / $default (heartbeat, goodbye). */
+  connect: { memoryMb: 256, timeoutSeconds: 10 },
+} as const;
+
+export type HandlerName = keyof typeof HANDLERS;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** API Gateway route path, `{name}` for a path parameter. */
+  path: string;
+  fn: Exclude<HandlerName, 'connect'>;
+}
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  { method: 'GET', path: '/v1/config', fn: 'terminal' },
+  { method: 'GET', path: '/v1/printers', fn: 'terminal' },
+  { method: 'GET', path: '/v1/printers/{printerId}', fn: 'terminal' },
+  { method: 'PATCH', path: '/v1/printers/{printerId}', fn: 'terminal' },
+  { method: 'POST', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
+
+  { method: 'POST', path: '/v1/registrations', fn: 'register' },
+  { method: 'GET', path: '/v1/registrations/{registrationId}', fn: 'register' },
+  { method: 'POST', path: '/v1/claims', fn: 'register' },
+  { method: 'GET', path: '/claim', fn: 'register' },
+  { method: 'GET', path: '/claim/{registrationId}', fn: 'register' },
+
+  { method: 'PUT', path: '/v1/printers/{printerId}/accepting-jobs', fn: 'printer-commands' },
+  { method: 'PUT', path: '/v1/printers/{printerId}/status', fn: 'printer-commands' },
+
+  { method: 'POST', path: '/v1/printers/{printerId}/jobs', fn: 'print-request' },
+  { method: 'POST', path: '/v1/printers/{printerId}/uploads', fn: 'print-request' },
+
+  { method: 'GET', path: '/v1/printers/{printerId}/jobs', fn: 'jobs' },
+  { method: 'GET', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
+  { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
+  { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
+  { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
+];
+
+/** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */
+export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;
+export type WsRoute = (typeof WS_ROUTES)[number];
+
+/** The REQUEST authorizer on `$connect`: functions/connect/authorizer.ts exports `handler`. */
+export const WS_AUTHORIZER = { module: 'connect/authorizer', identitySource: 'route.request.header.Authorization' } as const;
