@@ -1,0 +1,144 @@
+/**
+ * What a refused print request costs the cloud, next to an accepted one, for a 4 MB image (the patent's
+ * point: no job is generated). The local cloud runs in this process, so CPU time and the SDK operation
+ * counters cover everything the handlers and the embedded engines did.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { resetSdkCounters, sdkCounters } from '../adapters/aws-clients.ts';
+import { conversionCount } from '../core/convert.ts';
+import { startLocalCloud } from '../local/cloud.ts';
+import { ms, median } from './stats.ts';
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+  dynamodb: number;
+  s3: number;
+  conversions: number;
+  status: number;
+}
+
+/** A photo-sized JPEG of at least `bytes`: noise does not compress, so size follows the pixel count. */
+async function photoOfAtLeast(bytes: number): Promise<Buffer> {
+  let side = 1400;
+  for (;;) {
+    const raw = await sharp({
+      create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+    })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    if (raw.length >= bytes) return raw;
+    side = Math.ceil(side * Math.sqrt((bytes * 1.05) / raw.length));
+  }
+}
+
+async function json(url: string, method: string, key: string | null, body?: unknown) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const parsed = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+async function measure(submit: () => Promise<number>): Promise<Sample> {
+  resetSdkCounters();
+  const conversionsBefore = conversionCount();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const status = await submit();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    dynamodb: sdkCounters.dynamodb,
+    s3: sdkCounters.s3,
+    conversions: conversionCount() - conversionsBefore,
+    status,
+  };
+}
+
+export async function refusalBench(requests: number): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cloudprint-bench-'));
+  const cloud = await startLocalCloud({ dataDir, apiPort: 0, wsPort: 0 });
+  try {
+    const api = cloud.apiUrl;
+    const printerId = 'bench-refusal';
+    // Register through the real PIN flow, then act as the printer with its access token.
+    const registration = await json(`${api}/v1/registrations`, 'POST', null, { printerId, name: 'Bench' });
+    await json(`${api}/v1/claims`, 'POST', cloud.ownerKey, {
+      registrationId: registration.registrationId,
+      pin: registration.pin,
+    });
+    let accessToken: string | undefined;
+    while (!accessToken) {
+      await new Promise((r) => setTimeout(r, Number(registration.interval ?? 1) * 1000));
+      const poll = await fetch(`${api}/v1/registrations/${registration.registrationId}`, {
+        headers: { authorization: `Bearer ${registration.pollToken}` },
+      });
+      const body = (await poll.json()) as { status: string; accessToken?: string };
+      if (body.status === 'complete') accessToken = body.accessToken;
+    }
+    const setAccepting = (acceptingJobs: boolean) =>
+      json(`${api}/v1/printers/${printerId}/accepting-jobs`, 'PUT', accessToken ?? null, {
+        acceptingJobs,
+        ...(acceptingJobs ? {} : { reason: 'paused' }),
+      });
+
+    const photo = await photoOfAtLeast(4 * 1024 * 1024);
+    const submit = async () => {
+      const res = await fetch(`${api}/v1/printers/${printerId}/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cloud.ownerKey}`, 'content-type': 'image/jpeg' },
+        body: photo,
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+
+    await setAccepting(true);
+    await submit(); // warm-up: module load, first conversion
+    const accepted: Sample[] = [];
+    for (let i = 0; i < requests; i++) accepted.push(await measure(submit));
+    await setAccepting(false);
+    await submit();
+    const refused: Sample[] = [];
+    for (let i = 0; i < requests; i++) refused.push(await measure(submit));
+
+    if (accepted.some((s) => s.status !== 202)) throw new Error('an accepted request did not answer 202');
+    if (refused.some((s) => s.status !== 503)) throw new Error('a refused request did not answer 503');
+
+    const row = (name: string, pick: (s: Sample) => number, format: (n: number) => string) => {
+      const a = median(accepted.map(pick));
+      const r = median(refused.map(pick));
+      const ratio = r === 0 ? (a === 0 ? '—' : '∞') : `${(a / r).toFixed(1)}×`;
+      console.log(`   | ${name.padEnd(22)} | ${format(a).padStart(12)} | ${format(r).padStart(12)} | ${ratio.padStart(9)} |`);
+    };
+    const count = (n: number) => String(n);
+    console.log(
+      `2. A refused print request vs an accepted one, ${(photo.length / 1024 / 1024).toFixed(2)} MB JPEG, median of ${requests} each`,
+    );
+    console.log('   | measure                | accepted     | refused      | accepted/refused |');
+    console.log('   | ---------------------- | ------------ | ------------ | --------- |');
+    row('wall time', (s) => s.wallMs, ms);
+    row('CPU time (whole cloud)', (s) => s.cpuMs, ms);
+    row('DynamoDB operations', (s) => s.dynamodb, count);
+    row('S3 operations', (s) => s.s3, count);
+    row('conversions', (s) => s.conversions, count);
+    const worst = refused.reduce((m, s) => ({
+      dynamodb: Math.max(m.dynamodb, s.dynamodb),
+      s3: Math.max(m.s3, s.s3),
+      conversions: Math.max(m.conversions, s.conversions),
+    }), { dynamodb: 0, s3: 0, conversions: 0 });
+    console.log(
+      `   refused, worst case: ${worst.dynamodb} DynamoDB read(s), ${worst.s3} S3 operation(s), ${worst.conversions} conversion(s)` +
+        ` — ${worst.dynamodb <= 1 && worst.s3 === 0 && worst.conversions === 0 ? 'within' : 'OVER'} the budget (≤1, 0, 0)`,
+    );
+  } finally {
+    await cloud.stop();
+  }
+}

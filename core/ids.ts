@@ -1,0 +1,28 @@
+/** Identifiers. Job ids sort by creation time so one Query lists a printer's jobs oldest first. */
+import { randomBytes } from 'node:crypto';
+
+const RANDOM_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+function randomChars(count: number): string {
+  const bytes = randomBytes(count);
+  let out = '';
+  for (const byte of bytes) out += RANDOM_ALPHABET[byte % RANDOM_ALPHABET.length];
+  return out;
+}
+
+/**
+ * `j` + milliseconds since the epoch in base 36, zero-padded to 9 digits (enough until the year 5188),
+ * + 10 random characters so two jobs in the same millisecond still differ.
+ */
+export function newJobId(now: Date): string {
+  return `j${now.getTime().toString(36).padStart(9, '0')}${randomChars(10)}`;
+}
+
+/** Unguessable ids that also appear in URLs (claim page, uploads). */
+export function newRegistrationId(): string {
+  return `r${randomBytes(16).toString('base64url')}`;
+}
+
+export function newUploadId(): string {
+  return `u${randomBytes(16).toString('base64url')}`;
+}

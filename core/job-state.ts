@@ -1,0 +1,66 @@
+/**
+ * The job-state machine (IPP job-state, RFC 8011 §5.3.7). Every job transition is checked here and
+ * nowhere else: a finished job (completed, aborted, canceled) never changes again.
+ */
+
+export const JobState = {
+  pending: 'pending',
+  pendingHeld: 'pending-held',
+  processing: 'processing',
+  processingStopped: 'processing-stopped',
+  canceled: 'canceled',
+  aborted: 'aborted',
+  completed: 'completed',
+} as const;
+
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+export const JOB_STATES = Object.values(JobState);
+
+const FINISHED: ReadonlySet<JobState> = new Set([JobState.canceled, JobState.aborted, JobState.completed]);
+
+/** from -> the states it may move to. processing -> processing is a lease renewal. */
+const TRANSITIONS: Record<JobState, readonly JobState[]> = {
+  pending: [JobState.processing, JobState.pendingHeld, JobState.canceled],
+  'pending-held': [JobState.pending, JobState.canceled],
+  processing: [
+    JobState.processing,
+    JobState.processingStopped,
+    JobState.completed,
+    JobState.aborted,
+    JobState.canceled,
+  ],
+  'processing-stopped': [
+    JobState.processing,
+    JobState.processingStopped,
+    JobState.completed,
+    JobState.aborted,
+    JobState.canceled,
+  ],
+  canceled: [],
+  aborted: [],
+  completed: [],
+};
+
+export function isFinished(state: JobState): boolean {
+  return FINISHED.has(state);
+}
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** States in which the printer holds the job under a lease. */
+export function isLeasedState(state: JobState): boolean {
+  return state === JobState.processing || state === JobState.processingStopped;
+}
+
+/**
+ * A printer may take a job that waits (pending), or one it took before but whose lease ran out
+ * (the printer died mid-job): the job list is the truth, so such a job comes back.
+ */
+export function isFetchable(job: { state: JobState; leaseExpiresAt?: string | null }, now: Date): boolean {
+  if (job.state === JobState.pending) return true;
+  if (!isLeasedState(job.state)) return false;
+  return !job.leaseExpiresAt || Date.parse(job.leaseExpiresAt) <= now.getTime();
+}

@@ -1,0 +1,64 @@
+/** The job record and the views of it printers and terminals see. */
+import type { JobState } from './job-state.ts';
+
+export type Media = 'iso_a4_210x297mm' | 'na_letter_8.5x11in';
+
+export interface PrintOptions {
+  copies: number;
+  media: Media;
+  fit: 'fit' | 'fill';
+  color: 'color' | 'monochrome';
+  title?: string | undefined;
+}
+
+export interface JobRecord {
+  printerId: string;
+  jobId: string;
+  state: JobState;
+  reasons: string[];
+  title: string;
+  /** What the printer fetches: always application/pdf today. */
+  format: string;
+  sourceFormat: string;
+  pages: number;
+  copies: number;
+  options: PrintOptions;
+  documentKey: string;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+  leaseExpiresAt?: string | null;
+  impressions?: number | null;
+  /** `owner`, or `share:<keyId>` for a share key. */
+  submittedBy: string;
+  /** Epoch seconds when AWS may delete the finished job. */
+  expiresAtEpoch?: number;
+}
+
+/** What a polling printer sees in its fetchable list. */
+export function fetchableView(job: JobRecord) {
+  return { jobId: job.jobId, createdAt: job.createdAt, title: job.title, format: job.format, pages: job.pages };
+}
+
+/** The full public view (no storage keys). */
+export function jobView(job: JobRecord) {
+  return {
+    jobId: job.jobId,
+    printerId: job.printerId,
+    state: job.state,
+    reasons: job.reasons ?? [],
+    title: job.title,
+    format: job.format,
+    sourceFormat: job.sourceFormat,
+    pages: job.pages,
+    copies: job.copies,
+    options: job.options,
+    size: job.size,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    leaseExpiresAt: job.leaseExpiresAt ?? null,
+    impressions: job.impressions ?? null,
+  };
+}
+
+export type JobView = ReturnType<typeof jobView>;
