@@ -10,9 +10,9 @@ import sharp from 'sharp';
 import { resetSdkCounters, sdkCounters } from '../adapters/aws-clients.ts';
 import { conversionCount } from '../core/convert.ts';
 import { startLocalCloud } from '../local/cloud.ts';
-import { ms, median } from './stats.ts';
+import { median, ms } from './stats.ts';
 
-interface Sample {
+export interface Sample {
   wallMs: number;
   cpuMs: number;
   dynamodb: number;
@@ -26,7 +26,13 @@ async function photoOfAtLeast(bytes: number): Promise<Buffer> {
   let side = 1400;
   for (;;) {
     const raw = await sharp({
-      create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+      create: {
+        width: side,
+        height: side,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 128, sigma: 60 },
+      },
     })
       .jpeg({ quality: 92 })
       .toBuffer();
@@ -38,7 +44,11 @@ async function photoOfAtLeast(bytes: number): Promise<Buffer> {
 async function json(url: string, method: string, key: string | null, body?: unknown) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const parsed = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(parsed)}`);
   return parsed;
@@ -62,7 +72,14 @@ async function measure(submit: () => Promise<number>): Promise<Sample> {
   };
 }
 
-export async function refusalBench(requests: number): Promise<void> {
+export interface RefusalCost {
+  photoBytes: number;
+  accepted: Sample[];
+  refused: Sample[];
+}
+
+/** Registers a printer through the PIN flow, then submits the same photo while accepting and while not. */
+export async function measureRefusalCost(requests: number, photoBytes: number): Promise<RefusalCost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cloudprint-bench-'));
   const cloud = await startLocalCloud({ dataDir, apiPort: 0, wsPort: 0 });
   try {
@@ -89,7 +106,7 @@ export async function refusalBench(requests: number): Promise<void> {
         ...(acceptingJobs ? {} : { reason: 'paused' }),
       });
 
-    const photo = await photoOfAtLeast(4 * 1024 * 1024);
+    const photo = await photoOfAtLeast(photoBytes);
     const submit = async () => {
       const res = await fetch(`${api}/v1/printers/${printerId}/jobs`, {
         method: 'POST',
@@ -108,37 +125,50 @@ export async function refusalBench(requests: number): Promise<void> {
     await submit();
     const refused: Sample[] = [];
     for (let i = 0; i < requests; i++) refused.push(await measure(submit));
-
-    if (accepted.some((s) => s.status !== 202)) throw new Error('an accepted request did not answer 202');
-    if (refused.some((s) => s.status !== 503)) throw new Error('a refused request did not answer 503');
-
-    const row = (name: string, pick: (s: Sample) => number, format: (n: number) => string) => {
-      const a = median(accepted.map(pick));
-      const r = median(refused.map(pick));
-      const ratio = r === 0 ? (a === 0 ? '—' : '∞') : `${(a / r).toFixed(1)}×`;
-      console.log(`   | ${name.padEnd(22)} | ${format(a).padStart(12)} | ${format(r).padStart(12)} | ${ratio.padStart(9)} |`);
-    };
-    const count = (n: number) => String(n);
-    console.log(
-      `2. A refused print request vs an accepted one, ${(photo.length / 1024 / 1024).toFixed(2)} MB JPEG, median of ${requests} each`,
-    );
-    console.log('   | measure                | accepted     | refused      | accepted/refused |');
-    console.log('   | ---------------------- | ------------ | ------------ | --------- |');
-    row('wall time', (s) => s.wallMs, ms);
-    row('CPU time (whole cloud)', (s) => s.cpuMs, ms);
-    row('DynamoDB operations', (s) => s.dynamodb, count);
-    row('S3 operations', (s) => s.s3, count);
-    row('conversions', (s) => s.conversions, count);
-    const worst = refused.reduce((m, s) => ({
-      dynamodb: Math.max(m.dynamodb, s.dynamodb),
-      s3: Math.max(m.s3, s.s3),
-      conversions: Math.max(m.conversions, s.conversions),
-    }), { dynamodb: 0, s3: 0, conversions: 0 });
-    console.log(
-      `   refused, worst case: ${worst.dynamodb} DynamoDB read(s), ${worst.s3} S3 operation(s), ${worst.conversions} conversion(s)` +
-        ` — ${worst.dynamodb <= 1 && worst.s3 === 0 && worst.conversions === 0 ? 'within' : 'OVER'} the budget (≤1, 0, 0)`,
-    );
+    return { photoBytes: photo.length, accepted, refused };
   } finally {
     await cloud.stop();
   }
+}
+
+export async function refusalBench(requests: number): Promise<void> {
+  const { photoBytes, accepted, refused } = await measureRefusalCost(requests, 4 * 1024 * 1024);
+  if (accepted.some((s) => s.status !== 202)) throw new Error('an accepted request did not answer 202');
+  if (refused.some((s) => s.status !== 503)) throw new Error('a refused request did not answer 503');
+
+  const row = (name: string, pick: (s: Sample) => number, format: (n: number) => string) => {
+    const a = median(accepted.map(pick));
+    const r = median(refused.map(pick));
+    const ratio = r === 0 ? (a === 0 ? '—' : '∞') : `${(a / r).toFixed(1)}×`;
+    console.log(
+      `   | ${name.padEnd(22)} | ${format(a).padStart(12)} | ${format(r).padStart(12)} | ${ratio.padStart(16)} |`,
+    );
+  };
+  const count = (n: number) => String(n);
+  console.log(
+    `2. A refused print request vs an accepted one, ${(photoBytes / 1024 / 1024).toFixed(2)} MB JPEG, median of ${requests} each`,
+  );
+  console.log('   | measure                | accepted     | refused      | accepted/refused |');
+  console.log('   | ---------------------- | ------------ | ------------ | ---------------- |');
+  row('wall time', (s) => s.wallMs, ms);
+  row('CPU time (whole cloud)', (s) => s.cpuMs, ms);
+  row('DynamoDB operations', (s) => s.dynamodb, count);
+  row('S3 operations', (s) => s.s3, count);
+  row('conversions', (s) => s.conversions, count);
+  const worst = worstOf(refused);
+  console.log(
+    `   refused, worst case: ${worst.dynamodb} DynamoDB operation(s), ${worst.s3} S3 operation(s), ${worst.conversions} conversion(s)` +
+      ` — ${worst.dynamodb <= 1 && worst.s3 === 0 && worst.conversions === 0 ? 'within' : 'OVER'} the budget (≤1, 0, 0)`,
+  );
+}
+
+export function worstOf(samples: Sample[]) {
+  return samples.reduce(
+    (m, s) => ({
+      dynamodb: Math.max(m.dynamodb, s.dynamodb),
+      s3: Math.max(m.s3, s.s3),
+      conversions: Math.max(m.conversions, s.conversions),
+    }),
+    { dynamodb: 0, s3: 0, conversions: 0 },
+  );
 }

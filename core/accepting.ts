@@ -5,9 +5,7 @@
  */
 import type { PrinterRecord } from './printer.ts';
 
-export type AcceptingDecision =
-  | { accepting: true }
-  | { accepting: false; reason: string; message: string };
+export type AcceptingDecision = { accepting: true } | { accepting: false; reason: string; message: string };
 
 /** Reason given when a printer stopped accepting without naming one. */
 export const DEFAULT_REFUSAL_REASON = 'paused';

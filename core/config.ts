@@ -40,6 +40,7 @@ export function numberEnv(name: EnvName, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`configuration ${name} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`configuration ${name} must be a positive number`);
   return value;
 }

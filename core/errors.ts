@@ -11,12 +11,19 @@ export class HttpError extends Error {
   /** Extra public fields for the body (for example `printerId`, `reason`). */
   readonly details: Record<string, unknown>;
 
-  constructor(statusCode: number, code: string, message: string, details: Record<string, unknown> = {}) {
+  /** `expose` defaults to "4xx only"; a deliberate 5xx answer (503 not-accepting-jobs) opts in. */
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    expose = statusCode < 500,
+  ) {
     super(message);
     this.name = new.target.name;
     this.statusCode = statusCode;
     this.code = code;
-    this.expose = statusCode < 500;
+    this.expose = expose;
     this.details = details;
   }
 
@@ -83,7 +90,11 @@ export class UnprocessableDocumentError extends HttpError {
 }
 
 export class TooManyRequestsError extends HttpError {
-  constructor(code = 'too-many-requests', message = 'Too many requests; slow down', details: Record<string, unknown> = {}) {
+  constructor(
+    code = 'too-many-requests',
+    message = 'Too many requests; slow down',
+    details: Record<string, unknown> = {},
+  ) {
     super(429, code, message, details);
   }
 }
@@ -91,7 +102,8 @@ export class TooManyRequestsError extends HttpError {
 /** The patent's refusal: the printer is not accepting jobs, so no job is generated (T230–T234). */
 export class NotAcceptingJobsError extends HttpError {
   constructor(printerId: string, reason: string, message: string) {
-    super(503, 'not-accepting-jobs', message, { printerId, reason });
+    // A deliberate answer, not a failure: its body tells the terminal why (screen SC3).
+    super(503, 'not-accepting-jobs', message, { printerId, reason }, true);
   }
 }
 

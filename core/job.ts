@@ -37,7 +37,13 @@ export interface JobRecord {
 
 /** What a polling printer sees in its fetchable list. */
 export function fetchableView(job: JobRecord) {
-  return { jobId: job.jobId, createdAt: job.createdAt, title: job.title, format: job.format, pages: job.pages };
+  return {
+    jobId: job.jobId,
+    createdAt: job.createdAt,
+    title: job.title,
+    format: job.format,
+    pages: job.pages,
+  };
 }
 
 /** The full public view (no storage keys). */

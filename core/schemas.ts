@@ -119,4 +119,6 @@ export const jobStateBodySchema = z.object({
 export type JobStateBody = z.infer<typeof jobStateBodySchema>;
 
 /** Header `Idempotency-Key`. Example: `3f0c9b1e-1a7d-4c36-9b8e-2f5a3c1d9e44` */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');

@@ -18,8 +18,19 @@ export const TABLES: readonly TableSchema[] = [
   /** The patent's printer table: one item per printer (acceptingJobs, state, connection). */
   { name: 'printers', env: 'PRINTERS_TABLE', partitionKey: 'printerId' },
   /** Jobs by printer, jobId sorts by creation time so a Query lists oldest first. */
-  { name: 'jobs', env: 'JOBS_TABLE', partitionKey: 'printerId', sortKey: 'jobId', ttlAttribute: 'expiresAtEpoch' },
-  { name: 'registrations', env: 'REGISTRATIONS_TABLE', partitionKey: 'registrationId', ttlAttribute: 'expiresAtEpoch' },
+  {
+    name: 'jobs',
+    env: 'JOBS_TABLE',
+    partitionKey: 'printerId',
+    sortKey: 'jobId',
+    ttlAttribute: 'expiresAtEpoch',
+  },
+  {
+    name: 'registrations',
+    env: 'REGISTRATIONS_TABLE',
+    partitionKey: 'registrationId',
+    ttlAttribute: 'expiresAtEpoch',
+  },
   /** sha256(secret) -> who holds it (access token or share key). Secrets are never stored. */
   { name: 'credentials', env: 'CREDENTIALS_TABLE', partitionKey: 'secretHash' },
   /** Rate-limit counters and idempotency records. */

@@ -63,4 +63,7 @@ export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'g
 export type WsRoute = (typeof WS_ROUTES)[number];
 
 /** The REQUEST authorizer on `$connect`: functions/connect/authorizer.ts exports `handler`. */
-export const WS_AUTHORIZER = { module: 'connect/authorizer', identitySource: 'route.request.header.Authorization' } as const;
+export const WS_AUTHORIZER = {
+  module: 'connect/authorizer',
+  identitySource: 'route.request.header.Authorization',
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * The SDK clients, created once per module (reused across warm Lambda invocations). Endpoints come from
+ * the standard AWS_ENDPOINT_URL_* variables, so the local cloud or LocalStack is a setting, not a code path.
+ * A middleware counts every DynamoDB and S3 operation into `sdkCounters` (read by the benchmark).
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../core/config.ts';
+
+export interface SdkCounters {
+  dynamodb: number;
+  s3: number;
+  byCommand: Record<string, number>;
+}
+
+export const sdkCounters: SdkCounters = { dynamodb: 0, s3: 0, byCommand: {} };
+
+export function resetSdkCounters(): void {
+  sdkCounters.dynamodb = 0;
+  sdkCounters.s3 = 0;
+  sdkCounters.byCommand = {};
+}
+
+type Service = 'dynamodb' | 's3';
+
+interface StackOwner {
+  middlewareStack: {
+    add: (
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ) => void;
+  };
+}
+
+function countOperations(client: StackOwner, service: Service): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sdkCounters[service]++;
+      const name = `${service}:${context.commandName ?? 'unknown'}`;
+      sdkCounters.byCommand[name] = (sdkCounters.byCommand[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: `cloudprintCount-${service}` },
+  );
+}
+
+const pathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3);
+
+export const dynamo = new DynamoDBClient({});
+countOperations(dynamo as unknown as StackOwner, 'dynamodb');
+
+/** Plain JS values in and out; `undefined` attributes are left out rather than rejected. */
+export const documents = DynamoDBDocumentClient.from(dynamo, {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+});
+
+export const s3 = new S3Client({ forcePathStyle: pathStyle });
+countOperations(s3 as unknown as StackOwner, 's3');
+
+/**
+ * Presigning only (no request is sent, so nothing is counted). WHEN_REQUIRED keeps the SDK from adding
+ * checksum parameters a plain HTTP client would have to reproduce.
+ */
+export const s3Presign = new S3Client({
+  forcePathStyle: pathStyle,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+
+let management: ApiGatewayManagementApiClient | undefined;
+
+/** The @connections API; created on first use because only some handlers push. */
+export function connectionsClient(): ApiGatewayManagementApiClient {
+  const endpoint = process.env[ENV.wsCallbackUrl];
+  if (!endpoint) throw new Error(`missing configuration ${ENV.wsCallbackUrl}`);
+  management ??= new ApiGatewayManagementApiClient({ endpoint });
+  return management;
+}
+
+let secrets: SecretsManagerClient | undefined;
+
+export function secretsClient(): SecretsManagerClient {
+  secrets ??= new SecretsManagerClient({});
+  return secrets;
+}

@@ -1,0 +1,218 @@
+/** PrinterStore on DynamoDB: one item per printer, every change one conditional UpdateItem. */
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV, requireEnv } from '../core/config.ts';
+import { ConditionFailedError } from '../core/errors.ts';
+import type { PrinterStore } from '../core/ports.ts';
+import type { DisconnectKind, PrinterRecord } from '../core/printer.ts';
+import { documents } from './aws-clients.ts';
+import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
+
+export class DynamoPrinterStore implements PrinterStore {
+  private readonly table: string;
+
+  constructor(table = requireEnv(ENV.printersTable)) {
+    this.table = table;
+  }
+
+  async get(printerId: string): Promise<PrinterRecord | undefined> {
+    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { printerId } }));
+    return out.Item as PrinterRecord | undefined;
+  }
+
+  async list(): Promise<PrinterRecord[]> {
+    // One owner's printers: a small table, read whole for the owner's listing only.
+    const items: PrinterRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await documents.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      items.push(...((out.Items ?? []) as PrinterRecord[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Runs an update; a lost condition becomes ConditionFailedError. */
+  private async update(
+    printerId: string,
+    builder: ExpressionBuilder,
+    update: string,
+    condition: string,
+    returnValues: 'ALL_NEW' | 'ALL_OLD' | 'NONE' = 'ALL_NEW',
+  ): Promise<PrinterRecord | undefined> {
+    try {
+      const out = await documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { printerId },
+          ...builder.build({ update, condition }),
+          ReturnValues: returnValues,
+        }),
+      );
+      return out.Attributes as PrinterRecord | undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConditionFailedError(`printer ${printerId}: condition failed`);
+      throw error;
+    }
+  }
+
+  private async updateExisting(printerId: string, set: Record<string, unknown>): Promise<PrinterRecord> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(b, set);
+    const record = await this.update(printerId, b, update, `attribute_exists(${b.name('printerId')})`);
+    if (!record) throw new ConditionFailedError(`printer ${printerId} vanished`);
+    return record;
+  }
+
+  async register(input: Parameters<PrinterStore['register']>[0]): Promise<PrinterRecord | undefined> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(
+      b,
+      {
+        name: input.name,
+        capabilities: input.capabilities,
+        tokenHash: input.tokenHash,
+        // A (re-)registered printer accepts only after its first acceptance instruction (patent T122).
+        acceptingJobs: false,
+        acceptingReason: 'paused',
+        acceptingSetBy: 'cloud',
+        acceptingSetAt: input.at,
+        updatedAt: input.at,
+      },
+      {
+        setRaw: [
+          `${b.name('createdAt')} = if_not_exists(${b.name('createdAt')}, ${b.value(input.at)})`,
+          `${b.name('state')} = if_not_exists(${b.name('state')}, ${b.value('idle')})`,
+          `${b.name('reasons')} = if_not_exists(${b.name('reasons')}, ${b.value([])})`,
+          `${b.name('supplies')} = if_not_exists(${b.name('supplies')}, ${b.value({})})`,
+        ],
+        // The old token's connection is closed by the caller; it must not look open meanwhile.
+        remove: ['connectionId', 'connectedAt'],
+      },
+    );
+    const previous = await this.update(input.printerId, b, update, '', 'ALL_OLD');
+    return previous && Object.keys(previous).length > 0 ? previous : undefined;
+  }
+
+  setAccepting(
+    printerId: string,
+    input: Parameters<PrinterStore['setAccepting']>[1],
+  ): Promise<PrinterRecord> {
+    return this.updateExisting(printerId, {
+      acceptingJobs: input.acceptingJobs,
+      acceptingReason: input.reason,
+      acceptingSetBy: input.setBy,
+      acceptingSetAt: input.at,
+      updatedAt: input.at,
+      lastSeenAt: input.seen ? input.at : undefined,
+    });
+  }
+
+  setStatus(printerId: string, input: Parameters<PrinterStore['setStatus']>[1]): Promise<PrinterRecord> {
+    return this.updateExisting(printerId, {
+      state: input.state,
+      reasons: input.reasons,
+      supplies: input.supplies,
+      updatedAt: input.at,
+      lastSeenAt: input.at,
+    });
+  }
+
+  setSettings(printerId: string, input: Parameters<PrinterStore['setSettings']>[1]): Promise<PrinterRecord> {
+    return this.updateExisting(printerId, {
+      offlineGraceHours: input.offlineGraceHours,
+      name: input.name,
+      updatedAt: input.at,
+    });
+  }
+
+  async connected(printerId: string, connectionId: string, at: string): Promise<void> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(
+      b,
+      { connectionId, connectedAt: at, mode: 'push', lastSeenAt: at, lastDisconnect: null },
+      {},
+    );
+    await this.update(printerId, b, update, `attribute_exists(${b.name('printerId')})`, 'NONE');
+  }
+
+  async seen(printerId: string, at: string, asPoller: boolean): Promise<void> {
+    if (asPoller) {
+      const b = new ExpressionBuilder();
+      const update = updateExpression(b, { lastSeenAt: at, mode: 'poll' });
+      const condition = `attribute_exists(${b.name('printerId')}) AND attribute_not_exists(${b.name('connectionId')})`;
+      try {
+        await this.update(printerId, b, update, condition, 'NONE');
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+    const b = new ExpressionBuilder();
+    const update = updateExpression(b, { lastSeenAt: at });
+    await this.update(printerId, b, update, `attribute_exists(${b.name('printerId')})`, 'NONE').catch(
+      ignoreLost,
+    );
+  }
+
+  async goodbye(printerId: string, connectionId: string, at: string): Promise<void> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(b, { lastDisconnect: 'goodbye', lastSeenAt: at });
+    const condition = `${b.name('connectionId')} = ${b.value(connectionId)}`;
+    await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
+  }
+
+  async disconnected(
+    printerId: string,
+    connectionId: string,
+    at: string,
+  ): Promise<DisconnectKind | undefined> {
+    // Unannounced close: lost. Conditional on this connection still being the stored one.
+    const lost = new ExpressionBuilder();
+    const lostUpdate = updateExpression(
+      lost,
+      { lastDisconnect: 'lost', lastSeenAt: at },
+      { remove: ['connectionId'] },
+    );
+    const lostCondition =
+      `${lost.name('connectionId')} = ${lost.value(connectionId)} AND ` +
+      `(attribute_not_exists(${lost.name('lastDisconnect')}) OR ${lost.name('lastDisconnect')} <> ${lost.value('goodbye')})`;
+    try {
+      await this.update(printerId, lost, lostUpdate, lostCondition, 'NONE');
+      return 'lost';
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+    // Announced with goodbye on this connection: keep 'goodbye'.
+    const bye = new ExpressionBuilder();
+    const byeUpdate = updateExpression(bye, { lastSeenAt: at }, { remove: ['connectionId'] });
+    const byeCondition = `${bye.name('connectionId')} = ${bye.value(connectionId)}`;
+    try {
+      await this.update(printerId, bye, byeUpdate, byeCondition, 'NONE');
+      return 'goodbye';
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined; // a newer connection took over
+      throw error;
+    }
+  }
+
+  async clearConnection(printerId: string, connectionId: string): Promise<void> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(
+      b,
+      {},
+      {
+        setRaw: [
+          `${b.name('lastDisconnect')} = if_not_exists(${b.name('lastDisconnect')}, ${b.value('lost')})`,
+        ],
+        remove: ['connectionId'],
+      },
+    );
+    const condition = `${b.name('connectionId')} = ${b.value(connectionId)}`;
+    await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
+  }
+}
+
+/** For writes whose loss means "someone else already moved on": nothing to do. */
+function ignoreLost(error: unknown): void {
+  if (!(error instanceof ConditionFailedError)) throw error;
+}

@@ -1,0 +1,62 @@
+/** DocumentStore on S3: print data under documents/, large uploads under uploads/. */
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ENV, requireEnv } from '../core/config.ts';
+import type { DocumentStore } from '../core/ports.ts';
+import { s3, s3Presign } from './aws-clients.ts';
+
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+function secondsUntil(expiresAt: Date): number {
+  const seconds = Math.ceil((expiresAt.getTime() - Date.now()) / 1000);
+  return Math.min(MAX_PRESIGN_SECONDS, Math.max(1, seconds));
+}
+
+export class S3DocumentStore implements DocumentStore {
+  private readonly bucket: string;
+
+  constructor(bucket = requireEnv(ENV.documentsBucket)) {
+    this.bucket = bucket;
+  }
+
+  async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    await s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }),
+    );
+  }
+
+  async get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {
+    try {
+      const out = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!out.Body) return undefined;
+      return { bytes: await out.Body.transformToByteArray(), contentType: out.ContentType ?? '' };
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey'))
+        return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  downloadUrl(key: string, expiresAt: Date): Promise<string> {
+    return getSignedUrl(s3Presign, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: secondsUntil(expiresAt),
+    });
+  }
+
+  async uploadUrl(
+    key: string,
+    input: { contentType: string; size: number; expiresAt: Date },
+  ): Promise<{ url: string; headers: Record<string, string> }> {
+    const url = await getSignedUrl(
+      s3Presign,
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: input.contentType }),
+      { expiresIn: secondsUntil(input.expiresAt), signableHeaders: new Set(['content-type']) },
+    );
+    return { url, headers: { 'content-type': input.contentType } };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Photos and pictures → print-ready PDF pages (sharp decodes and scales, pdf-lib lays out).
+ *
+ * Every page image is re-encoded as a baseline JPEG, alpha flattened onto white (the paper's colour,
+ * so printing looks the same): pdf-lib embeds a JPEG as-is (DCTDecode, it parses only the header),
+ * while a PNG it would decode and re-deflate in JavaScript, many times slower and with the whole
+ * RGBA raster on the JS heap. Together with the 300 dpi cap this keeps a page at a few hundred KB to
+ * a few MB and the conversion well under a second.
+ */
+import { availableParallelism } from 'node:os';
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
+import { placeImage } from './convert-layout.ts';
+import type { SniffedFormat } from './document-sniff.ts';
+import {
+  type HttpError,
+  PayloadTooLargeError,
+  UnprocessableDocumentError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+import type { ConvertOptions } from './ports.ts';
+
+/**
+ * A Lambda instance converts one document per invocation and never sees the same bytes twice, so
+ * libvips' operation cache would only hold memory between invocations: off. Two worker threads per
+ * image use the vCPUs a 1.8–3.5 GB function gets without multiplying per-thread buffers on small ones.
+ */
+sharp.cache(false);
+sharp.concurrency(Math.min(2, availableParallelism()));
+
+/** 100 megapixels (a 12000×8000 scan): bigger than any camera photo, far below a decompression bomb. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+/** Pages of a multi-page TIFF (fax, scanner); beyond this it is not a print request. */
+export const MAX_IMAGE_PAGES = 100;
+/** High enough that JPEG artefacts do not show on paper at 300 dpi, low enough to keep pages small. */
+const JPEG_QUALITY = 88;
+/** libvips stops a pipeline that runs longer than this (a hostile image crafted to be slow). */
+const PIPELINE_TIMEOUT_SECONDS = 30;
+
+/**
+ * Truncated data and decode errors abort; libjpeg's mere warnings (extraneous bytes before a marker,
+ * common in camera files) do not, since the picture is intact and refusing it would surprise people.
+ */
+const FAIL_ON = 'error' as const;
+
+/** Whether this deployment's libvips can decode HEVC-coded HEIF. sharp's prebuilt binaries cannot (patents). */
+export function heicDecodingAvailable(): boolean {
+  return sharp.format.heif.input.fileSuffix?.includes('.heic') ?? false;
+}
+
+function kindOf(format: SniffedFormat): string {
+  // "a JPEG image" → "JPEG image", for "The JPEG image could not be read"
+  return format.name.replace(/^an? /, '');
+}
+
+/** sharp's messages name libvips internals; people get a sentence about their document instead. */
+function toDocumentError(error: unknown, format: SniffedFormat): HttpError {
+  const text = error instanceof Error ? error.message : String(error);
+  const kind = kindOf(format);
+  if (/pixel limit/i.test(text)) {
+    return new PayloadTooLargeError(
+      `The ${kind} has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels; scale it down and send it again`,
+    );
+  }
+  if (/timeout/i.test(text)) {
+    return new UnprocessableDocumentError(`The ${kind} took too long to decode; it may be damaged`);
+  }
+  return new UnprocessableDocumentError(`The ${kind} could not be read: it is damaged or truncated`);
+}
+
+export function heicNotSupported(): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(
+    'HEIC photos are not supported by this deployment (its image library has no HEVC decoder). ' +
+      'Send the photo as JPEG instead (on an iPhone: Settings → Camera → Formats → Most Compatible, or share it as JPEG).',
+  );
+}
+
+interface PageImage {
+  jpeg: Uint8Array;
+  placement: ReturnType<typeof placeImage>;
+}
+
+async function renderPage(
+  bytes: Uint8Array,
+  page: number,
+  format: SniffedFormat,
+  options: ConvertOptions,
+): Promise<PageImage> {
+  const input = { page, pages: 1, failOn: FAIL_ON, limitInputPixels: MAX_INPUT_PIXELS };
+  // The header only, without sharp's own limit, so the refusal can say how big the image claims to be.
+  const meta = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height)
+    throw new UnprocessableDocumentError(`The ${kindOf(format)} has no size: it is damaged`);
+  // Checked here, from the header, so a bomb is refused before any pixel is decoded.
+  if (width * height > MAX_INPUT_PIXELS) {
+    throw new PayloadTooLargeError(
+      `The ${kindOf(format)} is ${width}×${height} pixels; the limit is ${MAX_INPUT_PIXELS / 1_000_000} megapixels. Scale it down and send it again`,
+    );
+  }
+
+  const placement = placeImage({ width, height }, options);
+  let pipeline = sharp(bytes, input).autoOrient();
+  if (placement.rotate) pipeline = pipeline.rotate(270);
+  if (meta.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+  pipeline = pipeline.resize(placement.pixels.width, placement.pixels.height, {
+    fit: placement.crop ? 'cover' : 'fill',
+    position: 'centre',
+  });
+  // No withMetadata(): the photo's EXIF (GPS position, camera serial) has no business in print data.
+  // b-w gives a one-channel JPEG, which pdf-lib embeds as /DeviceGray: the printer gets no colour at all.
+  pipeline = options.color === 'monochrome' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
+  const jpeg = await pipeline
+    .jpeg({ quality: JPEG_QUALITY })
+    .timeout({ seconds: PIPELINE_TIMEOUT_SECONDS })
+    .toBuffer();
+  return { jpeg, placement };
+}
+
+/** The page count of an image: TIFF pages each print; GIF and WebP animations print their first frame. */
+async function countPages(bytes: Uint8Array, format: SniffedFormat): Promise<number> {
+  if (format.mime !== 'image/tiff') return 1;
+  const meta = await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: false }).metadata();
+  return meta.pages ?? 1;
+}
+
+export async function imageToPdf(
+  bytes: Uint8Array,
+  format: SniffedFormat,
+  options: ConvertOptions,
+): Promise<{ pdf: Uint8Array; pages: number }> {
+  if (format.mime === 'image/heic' && !heicDecodingAvailable()) throw heicNotSupported();
+  try {
+    const pages = await countPages(bytes, format);
+    if (pages > MAX_IMAGE_PAGES) {
+      throw new PayloadTooLargeError(
+        `The ${kindOf(format)} has ${pages} pages; at most ${MAX_IMAGE_PAGES} can be printed in one job`,
+      );
+    }
+    const doc = await PDFDocument.create();
+    doc.setProducer('cloudprint');
+    doc.setCreator('cloudprint');
+    // One page at a time: only one decoded raster is ever in memory.
+    for (let i = 0; i < pages; i++) {
+      const { jpeg, placement } = await renderPage(bytes, i, format, options);
+      const image = await doc.embedJpg(jpeg);
+      doc.addPage([placement.page.width, placement.page.height]).drawImage(image, placement.draw);
+    }
+    return { pdf: await doc.save(), pages };
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError || error instanceof UnprocessableDocumentError) throw error;
+    throw toDocumentError(error, format);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Document conversion: the cloud's "generate print data" (patent T142). Whatever a terminal sends,
+ * the printer receives a PDF: images are laid out on the chosen media, PDFs are checked and passed on.
+ * Order of checks, cheapest first: Content-Type, empty body, magic bytes, then decoding.
+ */
+import { heicDecodingAvailable, heicNotSupported, imageToPdf } from './convert-image.ts';
+import { checkPdf } from './convert-pdf.ts';
+import { describeMime, sniffFormat } from './document-sniff.ts';
+import { BadRequestError, UnprocessableDocumentError, UnsupportedMediaTypeError } from './errors.ts';
+import type { ConvertOptions, PrintData } from './ports.ts';
+
+export type { Media } from './job.ts';
+export type { ConvertOptions, PrintData } from './ports.ts';
+
+export const SUPPORTED_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/tiff',
+  'image/heic',
+  'application/pdf',
+] as const;
+export type SupportedContentType = (typeof SUPPORTED_CONTENT_TYPES)[number];
+
+export const DEFAULT_CONVERT_OPTIONS: Readonly<ConvertOptions> = {
+  media: 'iso_a4_210x297mm',
+  fit: 'fit',
+  color: 'color',
+};
+
+/** Spellings seen in the wild for the same formats (old browsers, phones, mail clients). */
+const CONTENT_TYPE_ALIASES: Readonly<Record<string, SupportedContentType>> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+  'image/x-tiff': 'image/tiff',
+  'image/heif': 'image/heic',
+  'image/heic-sequence': 'image/heic',
+  'application/x-pdf': 'application/pdf',
+};
+
+const MEDIA = new Set<string>(['iso_a4_210x297mm', 'na_letter_8.5x11in']);
+const FITS = new Set<string>(['fit', 'fill']);
+const COLORS = new Set<string>(['color', 'monochrome']);
+
+let conversions = 0;
+
+/** How many conversions this process has started: the benchmark shows a refused request starts none. */
+export function conversionCount(): number {
+  return conversions;
+}
+
+/** `Image/JPEG; charset=binary` → `image/jpeg`; aliases to their canonical type. */
+export function normalizeContentType(contentType: string): string {
+  const bare = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  return CONTENT_TYPE_ALIASES[bare] ?? bare;
+}
+
+function isSupported(mime: string): mime is SupportedContentType {
+  return (SUPPORTED_CONTENT_TYPES as readonly string[]).includes(mime);
+}
+
+function checkOptions(options: ConvertOptions): void {
+  if (!MEDIA.has(options.media) || !FITS.has(options.fit) || !COLORS.has(options.color)) {
+    throw new BadRequestError('media, fit or color has a value that is not supported', {
+      media: [...MEDIA],
+      fit: [...FITS],
+      color: [...COLORS],
+    });
+  }
+}
+
+/** Throws UnsupportedMediaTypeError (415), UnprocessableDocumentError (422), PayloadTooLargeError (413) from core/errors.ts. */
+export async function convertDocument(
+  bytes: Uint8Array,
+  contentType: string,
+  options: ConvertOptions,
+): Promise<PrintData> {
+  conversions++;
+  const declared = normalizeContentType(contentType);
+  const supported = [...SUPPORTED_CONTENT_TYPES];
+  if (!isSupported(declared)) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${declared || '(none)'} is not supported; send one of: ${supported.join(', ')}`,
+      { supported },
+    );
+  }
+  checkOptions(options);
+  if (bytes.length === 0) throw new UnprocessableDocumentError('The document is empty');
+
+  const detected = sniffFormat(bytes);
+  if (!detected) {
+    throw new UnprocessableDocumentError(
+      `Content-Type says ${declared} but the data is not ${describeMime(declared)}: it is damaged or in a format we do not know`,
+      { declared },
+    );
+  }
+  if (detected.mime !== declared) {
+    // An iPhone photo sent as image/jpeg: the useful answer is about HEIC, not about the label.
+    if (detected.mime === 'image/heic' && !heicDecodingAvailable()) throw heicNotSupported();
+    const advice = isSupported(detected.mime)
+      ? `send it with Content-Type: ${detected.mime}`
+      : `that format is not supported; send one of: ${supported.join(', ')}`;
+    throw new UnsupportedMediaTypeError(
+      `Content-Type says ${declared} but the data is ${detected.name}; ${advice}`,
+      {
+        declared,
+        detected: detected.mime,
+        supported,
+      },
+    );
+  }
+
+  const result =
+    detected.mime === 'application/pdf' ? await checkPdf(bytes) : await imageToPdf(bytes, detected, options);
+  return { pdf: result.pdf, pages: result.pages, sourceFormat: detected.mime };
+}

@@ -1,0 +1,171 @@
+/** Jobs after they exist: the printer lists, fetches (leases) and reports; terminals view and cancel. */
+import { maySeeJob, type Principal, requirePrinter, requireTerminal } from './auth.ts';
+import { ConditionFailedError, ConflictError, NotFoundError } from './errors.ts';
+import { fetchableView, type JobRecord, type JobView, jobView } from './job.ts';
+import { canTransition, isFetchable, isFinished, isLeasedState, JobState } from './job-state.ts';
+import type { Ports } from './ports.ts';
+import type { JobStateBody } from './schemas.ts';
+
+type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings'>;
+
+/** Finished jobs stay visible this long before AWS may expire them. */
+const FINISHED_RETENTION_SECONDS = 30 * 24 * 3600;
+const OPEN_STATES = [JobState.pending, JobState.processing, JobState.processingStopped] as const;
+
+export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
+  requirePrinter(principal, printerId);
+  const now = ports.clock.now();
+  const open = await ports.jobs.list(printerId, { states: OPEN_STATES });
+  // Listing is the poller's heartbeat: it keeps lastSeenAt fresh (and the offline grace away).
+  await ports.printers.seen(printerId, now.toISOString(), true);
+  return open.filter((job) => isFetchable(job, now)).map(fetchableView);
+}
+
+export async function listForTerminal(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+): Promise<JobView[]> {
+  requireTerminal(principal, printerId);
+  if (!(await ports.printers.get(printerId))) throw new NotFoundError('printer');
+  const all = await ports.jobs.list(printerId);
+  return all.filter((job) => maySeeJob(principal, job)).map(jobView);
+}
+
+async function visibleJob(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+  jobId: string,
+): Promise<JobRecord> {
+  if (principal.kind === 'access') requirePrinter(principal, printerId);
+  else requireTerminal(principal, printerId);
+  const job = await ports.jobs.get(printerId, jobId);
+  if (!job || (principal.kind !== 'access' && !maySeeJob(principal, job))) throw new NotFoundError('job');
+  return job;
+}
+
+export function getJob(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+  jobId: string,
+): Promise<JobView> {
+  return visibleJob(ports, principal, printerId, jobId).then(jobView);
+}
+
+export interface Fetched {
+  job: JobView;
+  documentUrl: string;
+  format: string;
+  leaseExpiresAt: string;
+}
+
+/** IPP Fetch-Job + Acknowledge-Job: one conditional write leases the job; the URL lives as long as the lease. */
+export async function fetchJob(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+  jobId: string,
+): Promise<Fetched> {
+  requirePrinter(principal, printerId);
+  const now = ports.clock.now();
+  const leaseExpiresAt = new Date(now.getTime() + ports.settings.leaseSeconds * 1000);
+  let job: JobRecord;
+  try {
+    job = await ports.jobs.lease(printerId, jobId, {
+      at: now.toISOString(),
+      leaseExpiresAt: leaseExpiresAt.toISOString(),
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const current = await ports.jobs.get(printerId, jobId);
+    if (!current) throw new NotFoundError('job');
+    if (isFinished(current.state))
+      throw new ConflictError(`Job ${jobId} is ${current.state}`, { state: current.state });
+    throw new ConflictError(`Job ${jobId} is already taken until ${current.leaseExpiresAt}`, {
+      state: current.state,
+      leaseExpiresAt: current.leaseExpiresAt ?? null,
+    });
+  }
+  const documentUrl = await ports.documents.downloadUrl(job.documentKey, leaseExpiresAt);
+  return { job: jobView(job), documentUrl, format: job.format, leaseExpiresAt: leaseExpiresAt.toISOString() };
+}
+
+function finishedFields(now: Date) {
+  return {
+    leaseExpiresAt: null,
+    expiresAtEpoch: Math.floor(now.getTime() / 1000) + FINISHED_RETENTION_SECONDS,
+  };
+}
+
+/** The printer reports progress. processing / processing-stopped renew the lease. */
+export async function updateJobState(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+  jobId: string,
+  body: JobStateBody,
+): Promise<JobView> {
+  requirePrinter(principal, printerId);
+  const now = ports.clock.now();
+  const job = await ports.jobs.get(printerId, jobId);
+  if (!job) throw new NotFoundError('job');
+  // Only a job the printer holds can move; a pending one must be fetched first.
+  if (!isLeasedState(job.state) || !canTransition(job.state, body.state)) {
+    throw new ConflictError(`Job ${jobId} cannot go from ${job.state} to ${body.state}`, {
+      state: job.state,
+    });
+  }
+  const finished = isFinished(body.state);
+  const lease = finished
+    ? finishedFields(now)
+    : { leaseExpiresAt: new Date(now.getTime() + ports.settings.leaseSeconds * 1000).toISOString() };
+  const updated = await moveJob(ports, job, {
+    state: body.state,
+    at: now.toISOString(),
+    reasons: body.reasons,
+    impressions: body.impressions,
+    ...lease,
+  });
+  if (finished) await ports.documents.delete(job.documentKey).catch(() => undefined);
+  return jobView(updated);
+}
+
+/** A terminal cancels its job (IPP Cancel-Job). A finished job answers 409. */
+export async function cancelJob(
+  ports: JobPorts,
+  principal: Principal,
+  printerId: string,
+  jobId: string,
+): Promise<JobView> {
+  if (principal.kind === 'access') throw new NotFoundError('job');
+  const job = await visibleJob(ports, principal, printerId, jobId);
+  if (!canTransition(job.state, JobState.canceled)) {
+    throw new ConflictError(`Job ${jobId} is ${job.state} and cannot be canceled`, { state: job.state });
+  }
+  const now = ports.clock.now();
+  const updated = await moveJob(ports, job, {
+    state: JobState.canceled,
+    at: now.toISOString(),
+    reasons: ['job-canceled-by-user'],
+    ...finishedFields(now),
+  });
+  await ports.documents.delete(job.documentKey).catch(() => undefined);
+  return jobView(updated);
+}
+
+async function moveJob(
+  ports: JobPorts,
+  job: JobRecord,
+  patch: Parameters<JobPorts['jobs']['transition']>[3],
+) {
+  try {
+    return await ports.jobs.transition(job.printerId, job.jobId, job.state, patch);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) {
+      throw new ConflictError(`Job ${job.jobId} changed meanwhile; read it again`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * What the domain needs from storage and the push channel. adapters/ implements these with the AWS
+ * SDK; each method is one single-item operation (no transactions). A lost conditional write throws
+ * ConditionFailedError (core/errors.ts) and the service decides what it means.
+ */
+
+import type { JobRecord, Media } from './job.ts';
+import type { JobState } from './job-state.ts';
+import type { AcceptingSetBy, DisconnectKind, PrinterRecord, PrinterState } from './printer.ts';
+import type { RegistrationRecord } from './registration-record.ts';
+
+export interface PrinterStore {
+  get(printerId: string): Promise<PrinterRecord | undefined>;
+  list(): Promise<PrinterRecord[]>;
+  /**
+   * Creates the printer, or re-registers it: new token, name, capabilities, acceptingJobs=false
+   * (`paused`), connection cleared. Owner settings (offlineGraceHours) survive. Returns the previous record.
+   */
+  register(input: {
+    printerId: string;
+    name: string;
+    capabilities: Record<string, unknown>;
+    tokenHash: string;
+    at: string;
+  }): Promise<PrinterRecord | undefined>;
+  /** Throws ConditionFailedError when the printer does not exist. */
+  setAccepting(
+    printerId: string,
+    input: {
+      acceptingJobs: boolean;
+      reason: string | null;
+      setBy: AcceptingSetBy;
+      at: string;
+      seen: boolean;
+    },
+  ): Promise<PrinterRecord>;
+  setStatus(
+    printerId: string,
+    input: {
+      state: PrinterState;
+      reasons: string[];
+      supplies?: Record<string, number> | undefined;
+      at: string;
+    },
+  ): Promise<PrinterRecord>;
+  setSettings(
+    printerId: string,
+    input: { offlineGraceHours?: number | null | undefined; name?: string | undefined; at: string },
+  ): Promise<PrinterRecord>;
+  /** The push connection opened. Never touches acceptingJobs. */
+  connected(printerId: string, connectionId: string, at: string): Promise<void>;
+  /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
+  seen(printerId: string, at: string, asPoller: boolean): Promise<void>;
+  /** The printer announced it is turning its service off; only while `connectionId` is the open one. */
+  goodbye(printerId: string, connectionId: string, at: string): Promise<void>;
+  /** The connection closed: clears it only if it is still the stored one. Returns what was recorded. */
+  disconnected(printerId: string, connectionId: string, at: string): Promise<DisconnectKind | undefined>;
+  /** A push found the connection gone: clear it only if it is still the stored one. */
+  clearConnection(printerId: string, connectionId: string): Promise<void>;
+}
+
+export interface JobStore {
+  /** Throws ConditionFailedError if the job id exists. */
+  put(job: JobRecord): Promise<void>;
+  get(printerId: string, jobId: string): Promise<JobRecord | undefined>;
+  /** Oldest first. `states` limits the listing to those states. */
+  list(printerId: string, options?: { states?: readonly JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /**
+   * Takes the job for the printer: pending, or leased with the lease expired at `at` → processing
+   * until `leaseExpiresAt`. Throws ConditionFailedError otherwise (missing, leased, finished).
+   */
+  lease(printerId: string, jobId: string, input: { at: string; leaseExpiresAt: string }): Promise<JobRecord>;
+  /** Moves the job from `from` (optimistic check) to `patch.state`. Throws ConditionFailedError if it moved meanwhile. */
+  transition(
+    printerId: string,
+    jobId: string,
+    from: JobState,
+    patch: {
+      state: JobState;
+      at: string;
+      reasons?: string[] | undefined;
+      impressions?: number | undefined;
+      leaseExpiresAt?: string | null | undefined;
+      expiresAtEpoch?: number | undefined;
+    },
+  ): Promise<JobRecord>;
+}
+
+export interface RegistrationStore {
+  /** Throws ConditionFailedError if the id exists. */
+  create(registration: RegistrationRecord): Promise<void>;
+  get(registrationId: string): Promise<RegistrationRecord | undefined>;
+  /** Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago. */
+  recordPoll(registrationId: string, atMs: number, minIntervalMs: number): Promise<void>;
+  /** Counts one wrong PIN on a pending registration; returns the new count. */
+  addFailedAttempt(registrationId: string): Promise<number>;
+  /** Moves `from` → `to`; throws ConditionFailedError if the registration is not in `from`. */
+  setStatus(
+    registrationId: string,
+    from: RegistrationRecord['status'],
+    to: RegistrationRecord['status'],
+  ): Promise<void>;
+}
+
+export interface CredentialRecord {
+  secretHash: string;
+  kind: 'access' | 'share';
+  printerId: string;
+  createdAt: string;
+}
+
+export interface CredentialStore {
+  put(credential: CredentialRecord): Promise<void>;
+  get(secretHash: string): Promise<CredentialRecord | undefined>;
+  delete(secretHash: string): Promise<void>;
+}
+
+export interface GuardStore {
+  /** Writes `key` → `value` unless a live (unexpired) record exists; returns the live record's value then. */
+  putIfAbsent(
+    key: string,
+    value: string,
+    expiresAtEpoch: number,
+    nowEpoch: number,
+  ): Promise<{ created: true } | { created: false; value: string }>;
+  /** The value of a live record, if any. */
+  get(key: string, nowEpoch: number): Promise<string | undefined>;
+  /** Adds one to a counter and returns the new count. */
+  increment(key: string, expiresAtEpoch: number): Promise<number>;
+  /** The counter's value (0 when absent). */
+  count(key: string): Promise<number>;
+  delete(key: string): Promise<void>;
+}
+
+export interface DocumentStore {
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** Undefined when the object does not exist. */
+  get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
+  delete(key: string): Promise<void>;
+  /** A URL that GETs the object until `expiresAt`. */
+  downloadUrl(key: string, expiresAt: Date): Promise<string>;
+  /** A URL to PUT exactly `size` bytes of `contentType` until `expiresAt`, and the headers to send. */
+  uploadUrl(
+    key: string,
+    input: { contentType: string; size: number; expiresAt: Date },
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+}
+
+export interface Notifier {
+  /** A hint that a job waits. Never throws: a push is a hint, the job list is the truth. */
+  jobAvailable(printerId: string, connectionId: string, jobId: string): Promise<boolean>;
+  /** Tells the connection its token was replaced and closes it. Never throws. */
+  revoke(printerId: string, connectionId: string): Promise<void>;
+}
+
+export interface OwnerKeySource {
+  /** sha256 hex of the owner key, or undefined when none is configured. */
+  ownerKeyHash(): Promise<string | undefined>;
+}
+
+export interface ConvertOptions {
+  media: Media;
+  fit: 'fit' | 'fill';
+  color: 'color' | 'monochrome';
+}
+
+export interface PrintData {
+  pdf: Uint8Array;
+  pages: number;
+  sourceFormat: string;
+}
+
+/** core/convert.ts `convertDocument`: throws 415 / 422 / 413 errors from core/errors.ts. */
+export type Converter = (
+  bytes: Uint8Array,
+  contentType: string,
+  options: ConvertOptions,
+) => Promise<PrintData>;
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Settings {
+  pollIntervalSeconds: number;
+  leaseSeconds: number;
+  registrationTtlSeconds: number;
+  maxDocumentBytes: number;
+}
+
+/** Everything a service may use. Handlers build it once per module from the adapters. */
+export interface Ports {
+  printers: PrinterStore;
+  jobs: JobStore;
+  registrations: RegistrationStore;
+  credentials: CredentialStore;
+  guards: GuardStore;
+  documents: DocumentStore;
+  notifier: Notifier;
+  ownerKey: OwnerKeySource;
+  clock: Clock;
+  settings: Settings;
+}

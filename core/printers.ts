@@ -1,0 +1,118 @@
+/** Printer commands (the patent's acceptance / acceptance-stop instruction, status) and terminal views. */
+import { type Principal, requireOwner, requirePrinter, requireTerminal } from './auth.ts';
+import { ConditionFailedError, NotFoundError } from './errors.ts';
+import type { Ports } from './ports.ts';
+import { type PrinterRecord, type PrinterView, printerView } from './printer.ts';
+import type { AcceptingBody, PrinterSettingsBody, StatusBody } from './schemas.ts';
+import { hashSecret, newSecret } from './secrets.ts';
+
+type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings'>;
+
+/** A missing printer answers 404, the same as one the caller may not see. */
+async function orNotFound(write: Promise<PrinterRecord>): Promise<PrinterRecord> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new NotFoundError('printer');
+    throw error;
+  }
+}
+
+function view(ports: PrinterPorts, record: PrinterRecord): PrinterView {
+  return printerView(record, ports.clock.now(), ports.settings.pollIntervalSeconds);
+}
+
+export async function setAccepting(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+  body: AcceptingBody,
+): Promise<PrinterView> {
+  requirePrinter(principal, printerId);
+  const at = ports.clock.now().toISOString();
+  // A printer that accepts has no refusal reason; one that stops names why (default `paused`).
+  const reason = body.acceptingJobs ? (body.reason ?? null) : (body.reason ?? 'paused');
+  const record = await orNotFound(
+    ports.printers.setAccepting(printerId, {
+      acceptingJobs: body.acceptingJobs,
+      reason,
+      setBy: 'printer',
+      at,
+      seen: true,
+    }),
+  );
+  return view(ports, record);
+}
+
+export async function setStatus(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+  body: StatusBody,
+): Promise<PrinterView> {
+  requirePrinter(principal, printerId);
+  const at = ports.clock.now().toISOString();
+  const record = await orNotFound(
+    ports.printers.setStatus(printerId, {
+      state: body.state,
+      reasons: body.reasons,
+      supplies: body.supplies,
+      at,
+    }),
+  );
+  return view(ports, record);
+}
+
+export async function updateSettings(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+  body: PrinterSettingsBody,
+): Promise<PrinterView> {
+  requireOwner(principal);
+  const at = ports.clock.now().toISOString();
+  const record = await orNotFound(
+    ports.printers.setSettings(printerId, { offlineGraceHours: body.offlineGraceHours, name: body.name, at }),
+  );
+  return view(ports, record);
+}
+
+/** The owner sees every printer; a share key or access token only its own. */
+export async function listPrinters(ports: PrinterPorts, principal: Principal): Promise<PrinterView[]> {
+  if (principal.kind === 'owner') {
+    const all = await ports.printers.list();
+    return all.sort((a, b) => a.printerId.localeCompare(b.printerId)).map((p) => view(ports, p));
+  }
+  const own = await ports.printers.get(principal.printerId);
+  return own ? [view(ports, own)] : [];
+}
+
+export async function getPrinter(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+): Promise<PrinterView> {
+  if (principal.kind === 'access') requirePrinter(principal, printerId);
+  else requireTerminal(principal, printerId);
+  const record = await ports.printers.get(printerId);
+  if (!record) throw new NotFoundError('printer');
+  return view(ports, record);
+}
+
+/** A share key lets one terminal print to one printer (and see and cancel its own jobs there). */
+export async function createShareKey(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+): Promise<{ shareKey: string; printerId: string }> {
+  requireOwner(principal);
+  if (!(await ports.printers.get(printerId))) throw new NotFoundError('printer');
+  const shareKey = newSecret();
+  await ports.credentials.put({
+    secretHash: hashSecret(shareKey),
+    kind: 'share',
+    printerId,
+    createdAt: ports.clock.now().toISOString(),
+  });
+  return { shareKey, printerId };
+}

@@ -1,0 +1,247 @@
+/**
+ * PIN registration (patent figure 2, T10–T62; like RFC 8628's device flow): the printer starts a
+ * registration, the owner claims it with the PIN, the printer polls and receives its access token once.
+ * The token is generated at hand-over so it is never stored plainly.
+ */
+import { ConditionFailedError, GoneError, HttpError, NotFoundError, TooManyRequestsError } from './errors.ts';
+import { newRegistrationId } from './ids.ts';
+import type { Ports } from './ports.ts';
+import { type RegistrationRecord, RegistrationStatus } from './registration-record.ts';
+import type { ClaimBody, RegistrationBody } from './schemas.ts';
+import { hashesEqual, hashPin, hashSecret, newPin, newSecret, secretMatches } from './secrets.ts';
+
+/** Wrong PINs that end one registration. */
+export const MAX_PIN_ATTEMPTS = 5;
+/** Wrong PINs allowed across all registrations per window (guards `pin-failures#<window>`). */
+export const GLOBAL_PIN_FAILURES = 20;
+export const GLOBAL_PIN_WINDOW_SECONDS = 600;
+/** A poll earlier than this share of `interval` gets slow_down (timers jitter a little). */
+const POLL_TOLERANCE = 0.8;
+
+type RegistrationPorts = Pick<
+  Ports,
+  'registrations' | 'guards' | 'credentials' | 'printers' | 'notifier' | 'clock' | 'settings'
+>;
+
+export interface StartedRegistration {
+  registrationId: string;
+  pin: string;
+  pollToken: string;
+  expiresAt: string;
+  interval: number;
+}
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function pinGuardKey(pinHash: string): string {
+  return `pin#${pinHash}`;
+}
+
+export async function startRegistration(
+  ports: RegistrationPorts,
+  body: RegistrationBody,
+): Promise<StartedRegistration> {
+  const now = ports.clock.now();
+  const expires = new Date(now.getTime() + ports.settings.registrationTtlSeconds * 1000);
+  const registrationId = newRegistrationId();
+  const pollToken = newSecret();
+  // The PIN → registration pointer lets a claim by PIN alone find its registration without a scan.
+  // Two live registrations must not share a PIN; on the (rare) collision draw another.
+  let pin = newPin();
+  for (let attempt = 0; ; attempt++) {
+    const pointer = await ports.guards.putIfAbsent(
+      pinGuardKey(hashPin(pin)),
+      registrationId,
+      epochSeconds(expires),
+      epochSeconds(now),
+    );
+    if (pointer.created) break;
+    if (attempt >= 4) throw new Error('could not draw a unique PIN');
+    pin = newPin();
+  }
+  const record: RegistrationRecord = {
+    registrationId,
+    printerId: body.printerId,
+    name: body.name ?? body.printerId,
+    capabilities: body.capabilities ?? {},
+    pinHash: hashPin(pin),
+    pollTokenHash: hashSecret(pollToken),
+    status: RegistrationStatus.pending,
+    failedAttempts: 0,
+    expiresAt: expires.toISOString(),
+    createdAt: now.toISOString(),
+    expiresAtEpoch: epochSeconds(expires),
+  };
+  await ports.registrations.create(record);
+  return {
+    registrationId,
+    pin,
+    pollToken,
+    expiresAt: record.expiresAt,
+    interval: ports.settings.pollIntervalSeconds,
+  };
+}
+
+function expiredError(): GoneError {
+  return new GoneError('expired', 'This registration has ended; start a new one', { status: 'expired' });
+}
+
+function isExpired(registration: RegistrationRecord, now: Date): boolean {
+  return (
+    registration.status === RegistrationStatus.expired || Date.parse(registration.expiresAt) <= now.getTime()
+  );
+}
+
+export type PollAnswer =
+  | { status: 'pending' }
+  | { status: 'complete'; printerId: string; accessToken: string };
+
+export async function pollRegistration(
+  ports: RegistrationPorts,
+  registrationId: string,
+  pollToken: string | undefined,
+): Promise<PollAnswer> {
+  const now = ports.clock.now();
+  const registration = await ports.registrations.get(registrationId);
+  if (!registration || !pollToken || !secretMatches(pollToken, registration.pollTokenHash)) {
+    throw new NotFoundError('registration');
+  }
+  // The token is handed over once; afterwards the registration is spent.
+  if (registration.status === RegistrationStatus.complete || isExpired(registration, now))
+    throw expiredError();
+  const interval = ports.settings.pollIntervalSeconds;
+  try {
+    await ports.registrations.recordPoll(registrationId, now.getTime(), interval * 1000 * POLL_TOLERANCE);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) {
+      throw new TooManyRequestsError('slow_down', `Poll no faster than every ${interval} s`, { interval });
+    }
+    throw error;
+  }
+  if (registration.status === RegistrationStatus.pending) return { status: 'pending' };
+  return handOver(ports, registration, now);
+}
+
+async function handOver(
+  ports: RegistrationPorts,
+  registration: RegistrationRecord,
+  now: Date,
+): Promise<PollAnswer> {
+  try {
+    await ports.registrations.setStatus(
+      registration.registrationId,
+      RegistrationStatus.claimed,
+      RegistrationStatus.complete,
+    );
+  } catch (error) {
+    // A concurrent poll handed the token over first.
+    if (error instanceof ConditionFailedError) throw expiredError();
+    throw error;
+  }
+  const accessToken = newSecret();
+  const tokenHash = hashSecret(accessToken);
+  const at = now.toISOString();
+  await ports.credentials.put({
+    secretHash: tokenHash,
+    kind: 'access',
+    printerId: registration.printerId,
+    createdAt: at,
+  });
+  const previous = await ports.printers.register({
+    printerId: registration.printerId,
+    name: registration.name,
+    capabilities: registration.capabilities,
+    tokenHash,
+    at,
+  });
+  // Re-registration: the new token replaces the old one and the old push connection is closed.
+  if (previous && previous.tokenHash !== tokenHash) await ports.credentials.delete(previous.tokenHash);
+  if (previous?.connectionId) await ports.notifier.revoke(registration.printerId, previous.connectionId);
+  return { status: 'complete', printerId: registration.printerId, accessToken };
+}
+
+function windowKey(now: Date): string {
+  return `pin-failures#${Math.floor(epochSeconds(now) / GLOBAL_PIN_WINDOW_SECONDS)}`;
+}
+
+function wrongPin(attemptsLeft?: number): HttpError {
+  const details = attemptsLeft === undefined ? {} : { attemptsLeft };
+  return new HttpError(403, 'wrong-pin', 'That PIN does not match a waiting printer', details);
+}
+
+/** The owner types the PIN shown by the printer (T40–T50). Returns the printer id claimed. */
+export async function claimRegistration(
+  ports: RegistrationPorts,
+  body: ClaimBody,
+): Promise<{ printerId: string }> {
+  const now = ports.clock.now();
+  const failures = windowKey(now);
+  const windowEnds =
+    (Math.floor(epochSeconds(now) / GLOBAL_PIN_WINDOW_SECONDS) + 2) * GLOBAL_PIN_WINDOW_SECONDS;
+  if ((await ports.guards.count(failures)) >= GLOBAL_PIN_FAILURES) {
+    throw new TooManyRequestsError(
+      'too-many-attempts',
+      'Too many wrong PINs; wait a few minutes and try again',
+    );
+  }
+  const pinHash = hashPin(body.pin);
+  let registrationId = body.registrationId;
+  if (!registrationId) {
+    // Every PIN-only attempt counts against the global limit: guessing needs no registration id.
+    await ports.guards.increment(failures, windowEnds);
+    registrationId = await ports.guards.get(pinGuardKey(pinHash), epochSeconds(now));
+    if (!registrationId) throw wrongPin();
+  }
+  const registration = await ports.registrations.get(registrationId);
+  if (!registration) throw new NotFoundError('registration');
+  if (isExpired(registration, now)) throw expiredError();
+  if (registration.status !== RegistrationStatus.pending) {
+    throw new GoneError('already-claimed', 'This registration was already claimed', {
+      status: registration.status,
+    });
+  }
+  if (!hashesEqual(pinHash, registration.pinHash)) {
+    if (body.registrationId) await ports.guards.increment(failures, windowEnds);
+    const attempts = await ports.registrations.addFailedAttempt(registrationId);
+    if (attempts >= MAX_PIN_ATTEMPTS) {
+      await ends(ports, registration);
+      throw new GoneError(
+        'expired',
+        'Too many wrong PINs: this registration has ended; restart it on the printer',
+        {
+          status: 'expired',
+        },
+      );
+    }
+    throw wrongPin(MAX_PIN_ATTEMPTS - attempts);
+  }
+  try {
+    await ports.registrations.setStatus(
+      registrationId,
+      RegistrationStatus.pending,
+      RegistrationStatus.claimed,
+    );
+  } catch (error) {
+    if (error instanceof ConditionFailedError) {
+      throw new GoneError('already-claimed', 'This registration was already claimed or has ended');
+    }
+    throw error;
+  }
+  await ports.guards.delete(pinGuardKey(registration.pinHash));
+  return { printerId: registration.printerId };
+}
+
+async function ends(ports: RegistrationPorts, registration: RegistrationRecord): Promise<void> {
+  try {
+    await ports.registrations.setStatus(
+      registration.registrationId,
+      RegistrationStatus.pending,
+      RegistrationStatus.expired,
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+  await ports.guards.delete(pinGuardKey(registration.pinHash));
+}

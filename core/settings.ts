@@ -1,0 +1,19 @@
+/** Tunables read from the environment (core/config.ts), with the contract's defaults. */
+import { ENV, numberEnv } from './config.ts';
+import type { Settings } from './ports.ts';
+
+export const DEFAULT_SETTINGS: Settings = {
+  pollIntervalSeconds: 5,
+  leaseSeconds: 300,
+  registrationTtlSeconds: 900,
+  maxDocumentBytes: 20 * 1024 * 1024,
+};
+
+export function settingsFromEnv(): Settings {
+  return {
+    pollIntervalSeconds: numberEnv(ENV.pollIntervalSeconds, DEFAULT_SETTINGS.pollIntervalSeconds),
+    leaseSeconds: numberEnv(ENV.leaseSeconds, DEFAULT_SETTINGS.leaseSeconds),
+    registrationTtlSeconds: numberEnv(ENV.registrationTtlSeconds, DEFAULT_SETTINGS.registrationTtlSeconds),
+    maxDocumentBytes: numberEnv(ENV.maxDocumentBytes, DEFAULT_SETTINGS.maxDocumentBytes),
+  };
+}

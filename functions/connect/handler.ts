@@ -1,0 +1,80 @@
+/**
+ * The push connection's routes (route selection `$request.body.action`). Presence only: nothing here
+ * ever writes acceptingJobs (claim 1).
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import { logger } from '../../adapters/logger.ts';
+import { awsPorts } from '../../adapters/ports.ts';
+import { onConnect, onDisconnect, onGoodbye, onHeartbeat } from '../../core/connection.ts';
+import type { WsRoute } from '../routes.ts';
+
+const ports = awsPorts();
+
+/** The event as API Gateway delivers it: the authorizer context rides along on every route. */
+type WsEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
+    authorizer?: { printerId?: unknown };
+  };
+};
+type WsResult = { statusCode: number; body?: string };
+type WsRouteHandler = (printerId: string, connectionId: string, event: WsEvent) => Promise<WsResult>;
+
+const ok: WsResult = { statusCode: 200 };
+
+const routes: Record<WsRoute, WsRouteHandler> = {
+  $connect: async (printerId, connectionId) => {
+    await onConnect(ports, printerId, connectionId);
+    return ok;
+  },
+  $disconnect: async (printerId, connectionId) => {
+    await onDisconnect(ports, printerId, connectionId);
+    return ok;
+  },
+  heartbeat: async (printerId) => {
+    await onHeartbeat(ports, printerId);
+    return { statusCode: 200, body: JSON.stringify({ type: 'heartbeat-ack' }) };
+  },
+  goodbye: async (printerId, connectionId) => {
+    await onGoodbye(ports, printerId, connectionId);
+    return { statusCode: 200, body: JSON.stringify({ type: 'goodbye-ack' }) };
+  },
+  $default: async () => ({
+    statusCode: 400,
+    body: JSON.stringify({
+      error: 'unknown-action',
+      message: 'Send {"action": "heartbeat"} or {"action": "goodbye"}',
+    }),
+  }),
+};
+
+function isRoute(key: string): key is WsRoute {
+  return Object.hasOwn(routes, key);
+}
+
+export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(
+  async (event: WsEvent): Promise<WsResult> => {
+    const { routeKey, connectionId } = event.requestContext;
+    const printerId = event.requestContext.authorizer?.printerId;
+    if (typeof printerId !== 'string' || !printerId) {
+      return {
+        statusCode: 401,
+        body: JSON.stringify({ error: 'unauthorized', message: 'No printer for this connection' }),
+      };
+    }
+    const route = isRoute(routeKey) ? routes[routeKey] : routes.$default;
+    try {
+      return await route(printerId, connectionId, event);
+    } catch (error) {
+      logger.error('websocket route failed', {
+        routeKey,
+        printerId,
+        error: error instanceof Error ? error : String(error),
+      });
+      return {
+        statusCode: 500,
+        body: JSON.stringify({ error: 'internal', message: 'Internal server error' }),
+      };
+    }
+  },
+);

@@ -1,0 +1,154 @@
+/**
+ * The shared HTTP plumbing of every HTTP handler: a router table keyed by `event.routeKey`, JSON body
+ * parsing, zod validation (400 naming the field), bearer auth, and the ONE mapping from errors to
+ * responses. 5xx bodies carry a fixed message; the error itself goes to the log, never to the caller.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { logger } from '../adapters/logger.ts';
+import { authenticate, type Principal } from '../core/auth.ts';
+import { BadRequestError, HttpError, NotFoundError } from '../core/errors.ts';
+import type { Ports } from '../core/ports.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
+/** `"POST /v1/printers/{printerId}/jobs"` → handler. */
+export type RouteTable = Record<string, RouteHandler>;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+export function html(statusCode: number, page: string, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    },
+    body: page,
+  };
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Header lookup regardless of case (API Gateway lower-cases them; hand-made events may not). */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** Does the caller (a browser) prefer an HTML page over JSON? */
+export function prefersHtml(event: HttpEvent): boolean {
+  const accept = header(event, 'accept') ?? '';
+  let htmlQ = -1;
+  let jsonQ = -1;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (type === 'text/html') htmlQ = Math.max(htmlQ, q);
+    if (type === 'application/json') jsonQ = Math.max(jsonQ, q);
+  }
+  return htmlQ > 0 && htmlQ > jsonQ;
+}
+
+/** The raw body bytes (API Gateway base64-encodes binary bodies). */
+export function bodyBytes(event: HttpEvent): Uint8Array {
+  if (!event.body) return new Uint8Array(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/** Size of the body without decoding it (to refuse oversized bodies before any work). */
+export function bodySize(event: HttpEvent): number {
+  if (!event.body) return 0;
+  if (!event.isBase64Encoded) return Buffer.byteLength(event.body, 'utf8');
+  const padding = event.body.endsWith('==') ? 2 : event.body.endsWith('=') ? 1 : 0;
+  return Math.floor((event.body.length * 3) / 4) - padding;
+}
+
+export function jsonBody(event: HttpEvent): unknown {
+  const text = Buffer.from(bodyBytes(event)).toString('utf8');
+  if (!text.trim()) throw new BadRequestError('A JSON body is required');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(`Malformed JSON body: ${(error as Error).message}`);
+  }
+}
+
+/** Parses `data` with `schema`; a failure is 400 naming the first bad field (`body.printerId`). */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  where: 'body' | 'query' | 'path' | 'header',
+): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [where, ...(issue?.path ?? []).map(String)].join('.');
+  const message =
+    issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue?.message;
+  throw new BadRequestError(`${field}: ${message ?? 'is invalid'}`, { field });
+}
+
+export const pathOf = <S extends z.ZodType>(schema: S, event: HttpEvent): z.infer<S> =>
+  validate(schema, event.pathParameters ?? {}, 'path');
+
+export const queryOf = <S extends z.ZodType>(schema: S, event: HttpEvent): z.infer<S> =>
+  validate(schema, event.queryStringParameters ?? {}, 'query');
+
+export const bodyOf = <S extends z.ZodType>(schema: S, event: HttpEvent): z.infer<S> =>
+  validate(schema, jsonBody(event), 'body');
+
+export function principalOf(
+  event: HttpEvent,
+  ports: Pick<Ports, 'ownerKey' | 'credentials'>,
+): Promise<Principal> {
+  return authenticate(header(event, 'authorization'), ports);
+}
+
+/** The one error-to-response mapping. */
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof HttpError && error.expose) {
+    const headers: Record<string, string> = {};
+    if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer';
+    const interval = error.details.interval;
+    if (error.statusCode === 429 && typeof interval === 'number') headers['retry-after'] = String(interval);
+    return json(error.statusCode, error.toJSON(), headers);
+  }
+  logger.error('request failed', { error: error instanceof Error ? error : String(error) });
+  const status = error instanceof HttpError ? error.statusCode : 500;
+  return json(status, { error: 'internal', message: 'Internal server error' });
+}
+
+/** A middy handler serving `routes`; an unknown route key answers 404. */
+export function httpHandler(routes: RouteTable) {
+  return middy<HttpEvent, HttpResult, Error, Context>()
+    .use({
+      before: (request) => {
+        if (request.context && typeof request.context.functionName === 'string')
+          logger.addContext(request.context);
+      },
+      onError: (request) => {
+        request.response = errorResponse(request.error);
+      },
+    })
+    .handler(async (event: HttpEvent) => {
+      const route = routes[event.routeKey];
+      if (!route) throw new NotFoundError('route');
+      return route(event);
+    });
+}

@@ -1,0 +1,258 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
+import { type Handlers, registerPrinter } from './testing/flows.ts';
+
+type Handler = Parameters<typeof call>[0];
+let cloud: TestCloud;
+let handlers: Handlers & { print: Handler; jobs: Handler; terminal: Handler };
+let jpeg: Buffer;
+let token: string;
+let otherToken: string;
+
+beforeAll(async () => {
+  cloud = await startTestCloud({ POLL_INTERVAL_SECONDS: '7', LEASE_SECONDS: '2' });
+  handlers = {
+    register: (await import('./register/handler.ts')).handler,
+    printerCommands: (await import('./printer-commands/handler.ts')).handler,
+    print: (await import('./print-request/handler.ts')).handler,
+    jobs: (await import('./jobs/handler.ts')).handler,
+    terminal: (await import('./terminal/handler.ts')).handler,
+  };
+  jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'blue' } })
+    .jpeg()
+    .toBuffer();
+  token = await registerPrinter(handlers, cloud, 'jb-1', { accepting: true });
+  otherToken = await registerPrinter(handlers, cloud, 'jb-2', { accepting: true });
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+async function newJob(printerId = 'jb-1', key = cloud.ownerKey): Promise<string> {
+  const answer = await call(
+    handlers.print,
+    httpEvent('POST /v1/printers/{printerId}/jobs', {
+      pathParameters: { printerId },
+      token: key,
+      body: jpeg,
+      headers: { 'content-type': 'image/jpeg' },
+      query: { title: 'blue' },
+    }),
+  );
+  expect(answer.status).toBe(202);
+  return String(answer.body.jobId);
+}
+
+function fetchable(key = token, printerId = 'jb-1') {
+  return call(
+    handlers.jobs,
+    httpEvent('GET /v1/printers/{printerId}/jobs', {
+      pathParameters: { printerId },
+      token: key,
+      query: { which: 'fetchable' },
+    }),
+  );
+}
+
+function fetchJob(jobId: string, key = token, printerId = 'jb-1') {
+  return call(
+    handlers.jobs,
+    httpEvent('POST /v1/printers/{printerId}/jobs/{jobId}/fetch', {
+      pathParameters: { printerId, jobId },
+      token: key,
+    }),
+  );
+}
+
+function report(jobId: string, body: unknown, key = token) {
+  return call(
+    handlers.jobs,
+    httpEvent('PUT /v1/printers/{printerId}/jobs/{jobId}/state', {
+      pathParameters: { printerId: 'jb-1', jobId },
+      token: key,
+      body: body as object,
+    }),
+  );
+}
+
+describe('GET jobs?which=fetchable', () => {
+  it('lists pending jobs oldest first with X-Poll-Interval, and marks the printer seen polling', async () => {
+    // Prepare
+    const first = await newJob();
+    const second = await newJob();
+    // Act
+    const answer = await fetchable();
+    const printer = await call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}', {
+        pathParameters: { printerId: 'jb-1' },
+        token: cloud.ownerKey,
+      }),
+    );
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-poll-interval']).toBe('7');
+    const ids = (answer.body.jobs as Array<{ jobId: string }>).map((j) => j.jobId);
+    expect(ids.indexOf(first)).toBeLessThan(ids.indexOf(second));
+    expect(answer.body.jobs).toContainEqual(
+      expect.objectContaining({ jobId: first, title: 'blue', format: 'application/pdf', pages: 1 }),
+    );
+    expect(printer.body.mode).toBe('poll');
+    expect(printer.body.online).toBe(true);
+  });
+
+  it("answers 404 to another printer's token and 401 to no token", async () => {
+    // Act
+    const other = await fetchable(otherToken);
+    const none = await call(
+      handlers.jobs,
+      httpEvent('GET /v1/printers/{printerId}/jobs', { pathParameters: { printerId: 'jb-1' } }),
+    );
+    // Assess
+    expect(other.status).toBe(404);
+    expect(none.status).toBe(401);
+  });
+});
+
+describe('POST fetch (the lease)', () => {
+  it('leases the job, hands a working document URL, and answers 409 to a second fetch', async () => {
+    // Prepare
+    const jobId = await newJob();
+    // Act
+    const fetched = await fetchJob(jobId);
+    const again = await fetchJob(jobId);
+    const pdf = await fetch(String(fetched.body.documentUrl));
+    const bytes = new Uint8Array(await pdf.arrayBuffer());
+    // Assess
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.format).toBe('application/pdf');
+    expect((fetched.body.job as { state: string }).state).toBe('processing');
+    expect(Date.parse(String(fetched.body.leaseExpiresAt))).toBeGreaterThan(Date.now());
+    expect(again.status).toBe(409);
+    expect(pdf.status).toBe(200);
+    expect(Buffer.from(bytes.slice(0, 5)).toString()).toBe('%PDF-');
+    const listed = (await fetchable()).body.jobs as Array<{ jobId: string }>;
+    expect(listed.map((j) => j.jobId)).not.toContain(jobId);
+  });
+
+  it('makes a job whose lease expired fetchable again', async () => {
+    // Prepare
+    const jobId = await newJob();
+    await fetchJob(jobId);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    // Act
+    const listed = (await fetchable()).body.jobs as Array<{ jobId: string }>;
+    const refetched = await fetchJob(jobId);
+    // Assess
+    expect(listed.map((j) => j.jobId)).toContain(jobId);
+    expect(refetched.status).toBe(200);
+  });
+
+  it("answers 404 for an unknown job and for another printer's job", async () => {
+    // Prepare
+    const othersJob = await newJob('jb-2');
+    // Act
+    const unknown = await fetchJob('jNoSuchJob');
+    const foreign = await fetchJob(othersJob, token, 'jb-2');
+    const foreignByPath = await fetchJob(othersJob);
+    // Assess
+    expect(unknown.status).toBe(404);
+    expect(foreign.status).toBe(404);
+    expect(foreignByPath.status).toBe(404);
+  });
+});
+
+describe('PUT job state (the job-state machine)', () => {
+  it('moves processing → processing-stopped → processing → completed, then refuses any change with 409', async () => {
+    // Prepare
+    const jobId = await newJob();
+    await fetchJob(jobId);
+    // Act
+    const stopped = await report(jobId, { state: 'processing-stopped', reasons: ['media-empty'] });
+    const resumed = await report(jobId, { state: 'processing' });
+    const done = await report(jobId, { state: 'completed', impressions: 1 });
+    const after = await report(jobId, { state: 'aborted' });
+    // Assess
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.reasons).toEqual(['media-empty']);
+    expect(resumed.status).toBe(200);
+    expect(done.body).toMatchObject({ state: 'completed', impressions: 1, leaseExpiresAt: null });
+    expect(after.status).toBe(409);
+  });
+
+  it('answers 409 for a pending job (fetch first) and 400 for a state a printer may not set', async () => {
+    // Prepare
+    const jobId = await newJob();
+    // Act
+    const pending = await report(jobId, { state: 'completed' });
+    const invalid = await report(jobId, { state: 'canceled' });
+    const malformed = await call(
+      handlers.jobs,
+      httpEvent('PUT /v1/printers/{printerId}/jobs/{jobId}/state', {
+        pathParameters: { printerId: 'jb-1', jobId },
+        token,
+        body: '{state:',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    // Assess
+    expect(pending.status).toBe(409);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.field).toBe('body.state');
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe('terminal job routes', () => {
+  it('cancels a pending job, then answers 409 to cancelling it again', async () => {
+    // Prepare
+    const jobId = await newJob();
+    const path = { pathParameters: { printerId: 'jb-1', jobId }, token: cloud.ownerKey };
+    // Act
+    const canceled = await call(
+      handlers.jobs,
+      httpEvent('DELETE /v1/printers/{printerId}/jobs/{jobId}', path),
+    );
+    const again = await call(handlers.jobs, httpEvent('DELETE /v1/printers/{printerId}/jobs/{jobId}', path));
+    const fetched = await fetchJob(jobId);
+    // Assess
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.state).toBe('canceled');
+    expect(again.status).toBe(409);
+    expect(fetched.status).toBe(409);
+  });
+
+  it('lets a share key see only its own jobs', async () => {
+    // Prepare
+    const share = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'jb-1' },
+        token: cloud.ownerKey,
+      }),
+    );
+    const shareKey = String(share.body.shareKey);
+    const mine = await newJob('jb-1', shareKey);
+    const owners = await newJob();
+    // Act
+    const listed = await call(
+      handlers.jobs,
+      httpEvent('GET /v1/printers/{printerId}/jobs', {
+        pathParameters: { printerId: 'jb-1' },
+        token: shareKey,
+      }),
+    );
+    const ownersJob = await call(
+      handlers.jobs,
+      httpEvent('GET /v1/printers/{printerId}/jobs/{jobId}', {
+        pathParameters: { printerId: 'jb-1', jobId: owners },
+        token: shareKey,
+      }),
+    );
+    // Assess
+    expect((listed.body.jobs as Array<{ jobId: string }>).map((j) => j.jobId)).toEqual([mine]);
+    expect(ownersJob.status).toBe(404);
+  });
+});

@@ -1,0 +1,58 @@
+/** Jobs: the printer lists, fetches and reports; terminals list, view and cancel. */
+import { awsPorts } from '../../adapters/ports.ts';
+import {
+  cancelJob,
+  fetchJob,
+  getJob,
+  listFetchable,
+  listForTerminal,
+  updateJobState,
+} from '../../core/jobs.ts';
+import {
+  jobParamsSchema,
+  jobStateBodySchema,
+  jobsQuerySchema,
+  printerParamsSchema,
+} from '../../core/schemas.ts';
+import { bodyOf, httpHandler, json, pathOf, principalOf, queryOf } from '../http.ts';
+
+const ports = awsPorts();
+
+export const handler = httpHandler({
+  'GET /v1/printers/{printerId}/jobs': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId } = pathOf(printerParamsSchema, event);
+    queryOf(jobsQuerySchema, event);
+    // The printer's own listing is always the fetchable one (IPP Fetch-Jobs); terminals see their jobs.
+    if (principal.kind === 'access') {
+      const jobs = await listFetchable(ports, principal, printerId);
+      return json(200, { jobs }, { 'x-poll-interval': String(ports.settings.pollIntervalSeconds) });
+    }
+    return json(200, { jobs: await listForTerminal(ports, principal, printerId) });
+  },
+
+  'GET /v1/printers/{printerId}/jobs/{jobId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, jobId } = pathOf(jobParamsSchema, event);
+    return json(200, await getJob(ports, principal, printerId, jobId));
+  },
+
+  'DELETE /v1/printers/{printerId}/jobs/{jobId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, jobId } = pathOf(jobParamsSchema, event);
+    return json(200, await cancelJob(ports, principal, printerId, jobId));
+  },
+
+  'POST /v1/printers/{printerId}/jobs/{jobId}/fetch': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, jobId } = pathOf(jobParamsSchema, event);
+    return json(200, await fetchJob(ports, principal, printerId, jobId));
+  },
+
+  'PUT /v1/printers/{printerId}/jobs/{jobId}/state': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, jobId } = pathOf(jobParamsSchema, event);
+    const body = bodyOf(jobStateBodySchema, event);
+    return json(200, await updateJobState(ports, principal, printerId, jobId, body));
+  },
+});

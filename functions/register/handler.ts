@@ -1,0 +1,66 @@
+/** PIN registration: the printer starts and polls, the owner claims (claim page + POST /v1/claims). */
+import { awsPorts } from '../../adapters/ports.ts';
+import { bearerSecret, requireOwner } from '../../core/auth.ts';
+import { ENV } from '../../core/config.ts';
+import { UnauthorizedError } from '../../core/errors.ts';
+import { claimRegistration, pollRegistration, startRegistration } from '../../core/registration.ts';
+import { claimBodySchema, registrationBodySchema, registrationParamsSchema } from '../../core/schemas.ts';
+import { bodyOf, type HttpEvent, header, html, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { claimPage } from './claim-page.ts';
+
+const ports = awsPorts();
+
+/** `/prod` on a named stage, '' on `$default`: the path prefix links on pages must carry. */
+function stagePrefix(event: HttpEvent): string {
+  const stage = event.requestContext.stage;
+  return stage && stage !== '$default' ? `/${stage}` : '';
+}
+
+/** Links the cloud hands out: PUBLIC_API_URL, else the URL this request came in on. */
+function publicBase(event: HttpEvent): string {
+  const configured = process.env[ENV.publicApiUrl];
+  if (configured) return configured.replace(/\/+$/, '');
+  return `https://${event.requestContext.domainName}${stagePrefix(event)}`;
+}
+
+function claimPageResponse(event: HttpEvent, registrationId: string | undefined) {
+  return html(200, claimPage({ registrationId, claimsPath: `${stagePrefix(event)}/v1/claims` }));
+}
+
+export const handler = httpHandler({
+  'POST /v1/registrations': async (event) => {
+    const body = bodyOf(registrationBodySchema, event);
+    const started = await startRegistration(ports, body);
+    return json(201, {
+      registrationId: started.registrationId,
+      pin: started.pin,
+      claimUrl: `${publicBase(event)}/claim/${started.registrationId}`,
+      pollToken: started.pollToken,
+      expiresAt: started.expiresAt,
+      interval: started.interval,
+    });
+  },
+
+  'GET /v1/registrations/{registrationId}': async (event) => {
+    const { registrationId } = pathOf(registrationParamsSchema, event);
+    const pollToken = bearerSecret(header(event, 'authorization'));
+    if (!pollToken)
+      throw new UnauthorizedError('The poll token is required: Authorization: Bearer <pollToken>');
+    const answer = await pollRegistration(ports, registrationId, pollToken);
+    return json(200, answer, { 'cache-control': 'no-store' });
+  },
+
+  'POST /v1/claims': async (event) => {
+    const principal = await principalOf(event, ports);
+    requireOwner(principal);
+    const body = bodyOf(claimBodySchema, event);
+    return json(200, await claimRegistration(ports, body));
+  },
+
+  'GET /claim': async (event) => claimPageResponse(event, undefined),
+
+  'GET /claim/{registrationId}': async (event) => {
+    const { registrationId } = pathOf(registrationParamsSchema, event);
+    return claimPageResponse(event, registrationId);
+  },
+});

@@ -1,0 +1,36 @@
+/** Terminal routes: discovery, the printer list, owner settings and share keys. */
+import { awsPorts } from '../../adapters/ports.ts';
+import { ENV } from '../../core/config.ts';
+import { createShareKey, getPrinter, listPrinters, updateSettings } from '../../core/printers.ts';
+import { printerParamsSchema, printerSettingsBodySchema } from '../../core/schemas.ts';
+import { bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+
+const ports = awsPorts();
+
+export const handler = httpHandler({
+  'GET /v1/config': async () => json(200, { websocketUrl: process.env[ENV.wsUrl] ?? '', apiVersion: '1' }),
+
+  'GET /v1/printers': async (event) => {
+    const principal = await principalOf(event, ports);
+    return json(200, { printers: await listPrinters(ports, principal) });
+  },
+
+  'GET /v1/printers/{printerId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId } = pathOf(printerParamsSchema, event);
+    return json(200, await getPrinter(ports, principal, printerId));
+  },
+
+  'PATCH /v1/printers/{printerId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId } = pathOf(printerParamsSchema, event);
+    const body = bodyOf(printerSettingsBodySchema, event);
+    return json(200, await updateSettings(ports, principal, printerId, body));
+  },
+
+  'POST /v1/printers/{printerId}/share-keys': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId } = pathOf(printerParamsSchema, event);
+    return json(201, await createShareKey(ports, principal, printerId));
+  },
+});

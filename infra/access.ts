@@ -1,0 +1,71 @@
+/**
+ * What each function may touch, as data: the grants in infra/functions.ts are made from this table
+ * and the tests read it back from the synthesized policies. Each entry follows the ports its
+ * handler uses (core/ports.ts); every port method is one single-item operation, so no Batch* or
+ * Transact* action is ever granted, and Scan only where a listing needs it.
+ */
+import type { HandlerName } from '../functions/routes.ts';
+import type { TableName } from './data.ts';
+
+export type FunctionName = HandlerName | 'authorizer';
+
+/** read: GetItem/Query; write: PutItem/UpdateItem; delete: DeleteItem; scan: Scan (listings). */
+export type TableRight = 'read' | 'write' | 'delete' | 'scan';
+export type DocumentRight = 'get' | 'put' | 'delete';
+
+export const TABLE_ACTIONS: Record<TableRight, readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  delete: ['dynamodb:DeleteItem'],
+  scan: ['dynamodb:Scan'],
+};
+
+export const DOCUMENT_ACTIONS: Record<DocumentRight, string> = {
+  get: 's3:GetObject',
+  put: 's3:PutObject',
+  delete: 's3:DeleteObject',
+};
+
+export interface FunctionAccess {
+  tables: Partial<Record<TableName, readonly TableRight[]>>;
+  documents?: readonly DocumentRight[];
+  /** Reads the owner key: every HTTP handler authenticates bearers against it first (core/auth.ts). */
+  ownerKey?: boolean;
+  /** Posts to or closes printers' WebSocket connections (@connections). */
+  manageConnections?: boolean;
+}
+
+const R = ['read'] as const;
+const RW = ['read', 'write'] as const;
+
+export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
+  /** printer listing (Scan), owner settings, share keys. */
+  terminal: { tables: { printers: [...RW, 'scan'], credentials: RW }, ownerKey: true },
+  /** registrations, claims, token issue; a re-registration replaces the old token and closes its socket. */
+  register: {
+    tables: { registrations: RW, printers: RW, credentials: [...RW, 'delete'], guards: [...RW, 'delete'] },
+    ownerKey: true,
+    manageConnections: true,
+  },
+  'printer-commands': { tables: { printers: RW, credentials: R }, ownerKey: true },
+  /**
+   * Creates jobs (and reads one back for an idempotent replay), stores and converts documents,
+   * pushes the hint; a push that finds the socket gone clears printers.connectionId (write).
+   */
+  'print-request': {
+    tables: { printers: RW, credentials: R, jobs: RW, guards: [...RW, 'delete'] },
+    documents: ['get', 'put', 'delete'],
+    ownerKey: true,
+    manageConnections: true,
+  },
+  /** job listing (Query), fetch leases, state changes; presigned GETs for printers; cancel drops the document. */
+  jobs: {
+    tables: { printers: RW, credentials: R, jobs: RW },
+    documents: ['get', 'delete'],
+    ownerKey: true,
+  },
+  /** $connect/$disconnect/heartbeat/goodbye record presence on the printer item. */
+  connect: { tables: { printers: RW, credentials: R } },
+  /** The $connect authorizer only looks an access token up: it can write nothing. */
+  authorizer: { tables: { credentials: R } },
+};

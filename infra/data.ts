@@ -1,0 +1,93 @@
+/**
+ * Where the cloud keeps things: the DynamoDB tables of core/tables.ts, the documents bucket (print
+ * data, short-lived), and the owner key. Tables hold the service's state and are retained when the
+ * stack goes; print data expires on its own.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TABLES, type TableSchema } from '../core/tables.ts';
+import { acknowledge } from './nag.ts';
+
+export type TableName = TableSchema['name'];
+
+/** Print data is only needed until the printer has fetched it; jobs keep their metadata longer. */
+export const DOCUMENT_RETENTION_DAYS = 7;
+
+export class Data extends Construct {
+  readonly tables: Record<TableName, Table>;
+  readonly documents: Bucket;
+  readonly accessLogs: Bucket;
+  readonly ownerKey: Secret;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    const tables = {} as Record<TableName, Table>;
+    for (const schema of TABLES) {
+      tables[schema.name] = new Table(this, tableId(schema.name), {
+        partitionKey: { name: schema.partitionKey, type: AttributeType.STRING },
+        ...(schema.sortKey ? { sortKey: { name: schema.sortKey, type: AttributeType.STRING } } : {}),
+        ...(schema.ttlAttribute ? { timeToLiveAttribute: schema.ttlAttribute } : {}),
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: TableEncryption.AWS_MANAGED,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+    this.tables = tables;
+
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.accessLogs, 'AwsSolutions-S1', 'This is the access log bucket; logging it into itself would loop.');
+
+    this.documents = new Bucket(this, 'Documents', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'documents/',
+      lifecycleRules: [
+        {
+          id: 'expire-print-data',
+          expiration: Duration.days(DOCUMENT_RETENTION_DAYS),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      // browser terminals PUT large documents straight to presigned URLs; the signature is the auth
+      cors: [
+        {
+          allowedMethods: [HttpMethods.PUT],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.ownerKey = new Secret(this, 'OwnerKey', {
+      description: 'cloudprint owner key: the bearer secret that may do everything (docs/api.md)',
+      generateSecretString: { passwordLength: 43, excludePunctuation: true, includeSpace: false },
+    });
+    acknowledge(
+      this.ownerKey,
+      'AwsSolutions-SMG4',
+      'The owner key is a credential a person holds and types; automatic rotation would lock the owner out. The owner rotates it by putting a new value.',
+    );
+  }
+}
+
+function tableId(name: TableName): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}Table`;
+}

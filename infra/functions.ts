@@ -1,0 +1,155 @@
+/**
+ * One Lambda per HANDLERS entry plus the WebSocket authorizer, bundled from functions/ by local
+ * esbuild (no Docker). Each has its own role holding exactly the rights in infra/access.ts, its own
+ * log group, and X-Ray tracing.
+ */
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type LayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../core/config.ts';
+import { TABLES } from '../core/tables.ts';
+import { HANDLERS, type HandlerName, WS_AUTHORIZER } from '../functions/routes.ts';
+import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
+import type { Data } from './data.ts';
+import { acknowledgeWildcardResource } from './nag.ts';
+import { LAMBDA_ARCHITECTURE } from './platform.ts';
+
+export const FUNCTION_NAMES = [...(Object.keys(HANDLERS) as HandlerName[]), 'authorizer'] as const satisfies readonly FunctionName[];
+
+/** The authorizer answers every $connect: small and quick. */
+const AUTHORIZER_SIZE = { memoryMb: 256, timeoutSeconds: 10 } as const;
+
+/** Native modules the bundle must not inline; they come from a layer instead (infra/sharp-layer.ts). */
+export const EXTERNAL_MODULES = ['sharp'] as const;
+
+/** ESM bundles still meet CommonJS code that calls require() (AWS SDK internals, sharp's loader). */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as cloudprintCreateRequire } from 'node:module'; const require = cloudprintCreateRequire(import.meta.url);";
+
+/** Module path (under functions/, without `.ts`) of each function's entry. */
+export function entryModule(name: FunctionName): string {
+  return name === 'authorizer' ? WS_AUTHORIZER.module : `${name}/handler`;
+}
+
+export interface FunctionsProps {
+  /** The repository root: package-lock.json and node_modules (esbuild) live here. */
+  projectRoot: string;
+  /** Where the handler modules are; the repository's functions/ unless a test supplies its own. */
+  functionsDir: string;
+  data: Data;
+  webSocketStage: WebSocketStage;
+  sharpLayer: LayerVersion;
+}
+
+export class Functions extends Construct {
+  readonly byName: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const { data, webSocketStage } = props;
+
+    const environment: Record<string, string> = {
+      [ENV.documentsBucket]: data.documents.bucketName,
+      [ENV.wsCallbackUrl]: webSocketStage.callbackUrl,
+      [ENV.wsUrl]: webSocketStage.url,
+      [ENV.ownerKeySecretArn]: data.ownerKey.secretArn,
+      // PUBLIC_API_URL stays unset: handlers derive links from the request's domainName
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const table of TABLES) environment[table.env] = data.tables[table.name].tableName;
+
+    const byName = {} as Record<FunctionName, NodejsFunction>;
+    for (const name of FUNCTION_NAMES) {
+      const size = name === 'authorizer' ? AUTHORIZER_SIZE : HANDLERS[name];
+      const logGroup = new LogGroup(this, `${name}-logs`, {
+        retention: RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new Role(this, `${name}-role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `cloudprint ${name}: only what infra/access.ts grants it`,
+      });
+      logGroup.grantWrite(role);
+
+      const fn = new NodejsFunction(this, name, {
+        entry: join(props.functionsDir, `${entryModule(name)}.ts`),
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+        runtime: Runtime.NODEJS_24_X,
+        architecture: LAMBDA_ARCHITECTURE,
+        memorySize: size.memoryMb,
+        timeout: Duration.seconds(size.timeoutSeconds),
+        role,
+        logGroup,
+        tracing: Tracing.ACTIVE,
+        environment,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          mainFields: ['module', 'main'],
+          banner: ESM_REQUIRE_BANNER,
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          // the AWS SDK is bundled too: the versions package-lock.json pins are the ones that run
+          externalModules: [...EXTERNAL_MODULES],
+          forceDockerBundling: false,
+        },
+        ...(name === 'print-request' ? { layers: [props.sharpLayer] } : {}),
+      });
+      grantAccess(role, name, props);
+      acknowledgeWildcardResource(
+        role,
+        '*',
+        'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) have no resource-level permissions',
+      );
+      byName[name] = fn;
+    }
+    this.byName = byName;
+  }
+}
+
+function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): void {
+  const access = FUNCTION_ACCESS[name];
+  for (const [table, rights] of Object.entries(access.tables)) {
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: rights.flatMap((right) => TABLE_ACTIONS[right]),
+        resources: [props.data.tables[table as keyof typeof access.tables].tableArn],
+      }),
+    );
+  }
+  if (access.documents?.length) {
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: access.documents.map((right) => DOCUMENT_ACTIONS[right]),
+        resources: [props.data.documents.arnForObjects('*')],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      props.data.documents.arnForObjects('*'),
+      'Object keys are per job and made at run time; only the listed object actions on this one bucket',
+    );
+  }
+  if (access.ownerKey) props.data.ownerKey.grantRead(role);
+  if (access.manageConnections) {
+    const stage = props.webSocketStage;
+    stage.grantManagementApiAccess(role);
+    acknowledgeWildcardResource(
+      role,
+      Stack.of(role).formatArn({
+        service: 'execute-api',
+        resource: stage.api.apiId,
+        resourceName: `${stage.stageName}/*/@connections/*`,
+      }),
+      'Connection ids are made by API Gateway at run time; scoped to this API and stage',
+    );
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The WebSocket API printers hold open for push hints. Built in two steps: the API and its stage
+ * first (the functions need its callback URL), the routes once the functions exist.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
+import { WEBSOCKET_ACCESS_LOG_FORMAT } from './access-log.ts';
+import { acknowledge } from './nag.ts';
+
+export const WEBSOCKET_STAGE = 'v1';
+/** Printers send a heartbeat every few minutes; a burst is a reconnect storm after an outage. */
+export const WEBSOCKET_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+export class CloudprintWebSocketApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  readonly cloudWatchRole: Role;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.api = new WebSocketApi(this, 'Api', {
+      description: 'cloudprint printer push connections (docs/api.md)',
+      routeSelectionExpression: '$request.body.action',
+    });
+
+    // WebSocket stages (unlike HTTP APIs) log through the account-wide API Gateway CloudWatch role
+    this.cloudWatchRole = new Role(this, 'CloudWatchRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    acknowledge(
+      this.cloudWatchRole,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'The AWS-maintained policy made for exactly this role (API Gateway writing its own logs)',
+    );
+    // the setting is account-wide: other APIs may rely on it after this stack is gone
+    this.cloudWatchRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: this.cloudWatchRole.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: WEBSOCKET_STAGE,
+      autoDeploy: true,
+      throttle: WEBSOCKET_THROTTLE,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: WEBSOCKET_ACCESS_LOG_FORMAT },
+    });
+    this.stage.node.addDependency(account);
+  }
+
+  /** Every route goes to the connect function; `$connect` first passes the authorizer. */
+  addRoutes(handler: IFunction, authorizer: IFunction): void {
+    const integration = new WebSocketLambdaIntegration('connect-integration', handler);
+    const connectAuthorizer = new WebSocketLambdaAuthorizer('Authorizer', authorizer, {
+      identitySource: [WS_AUTHORIZER.identitySource],
+    });
+    for (const routeKey of WS_ROUTES) {
+      if (routeKey === '$connect') {
+        this.api.addRoute(routeKey, { integration, authorizer: connectAuthorizer });
+        continue;
+      }
+      const route = this.api.addRoute(routeKey, { integration });
+      acknowledge(
+        route,
+        'AwsSolutions-APIG4',
+        'API Gateway runs WebSocket authorizers on $connect only; later messages ride the authorized connection',
+      );
+    }
+  }
+}

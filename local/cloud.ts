@@ -1,0 +1,156 @@
+/**
+ * The local cloud: the same handler modules as on AWS, behind a local API Gateway (HTTP + WebSocket),
+ * over embedded DynamoDB and S3 that keep their data in one directory across restarts.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ENV } from '../core/config.ts';
+import { hashSecret } from '../core/secrets.ts';
+import { TABLES } from '../core/tables.ts';
+import { type Engine, startDynamo, startS3 } from './engines.ts';
+import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
+import { consoleLogger, type Logger } from './log.ts';
+import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName, tableNames } from './names.ts';
+import { loadOrCreateOwnerKey } from './owner-key.ts';
+import { startWsGateway, type WsGateway } from './ws-gateway.ts';
+
+export const REPO_ROOT = new URL('..', import.meta.url).pathname;
+export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.cloudprint');
+export const DEFAULT_API_PORT = 8787;
+export const DEFAULT_WS_PORT = 8788;
+
+export interface LocalCloudOptions {
+  dataDir?: string;
+  /** 0 picks a free port. */
+  apiPort?: number;
+  wsPort?: number;
+  wsIdleMs?: number;
+  wsMaxMs?: number;
+  pollIntervalSeconds?: number;
+  leaseSeconds?: number;
+  /** More environment for the handlers, set with the rest before any handler is imported. */
+  env?: Record<string, string>;
+  /** Default: import `functions/<module>.ts`. Tests pass their own handler modules. */
+  loadHandler?: HandlerLoader;
+  logger?: Logger;
+}
+
+/** What local.json holds: the contract's three keys, and where the engines are for tools and tests. */
+export interface LocalJson {
+  apiUrl: string;
+  wsUrl: string;
+  ownerKey: string;
+  dataDir: string;
+  region: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  bucket: string;
+  tables: Record<string, string>;
+}
+
+export interface LocalCloud extends LocalJson {
+  localJsonPath: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const logger = options.logger ?? consoleLogger;
+  await mkdir(dataDir, { recursive: true });
+  const ownerKey = await loadOrCreateOwnerKey(dataDir);
+
+  // Handlers read their settings when imported: every import waits until the environment is set.
+  let ready: () => void = () => {};
+  const environmentSet = new Promise<void>((r) => {
+    ready = r;
+  });
+  const load = options.loadHandler ?? importHandler;
+  const loadHandler = warmLoader(async (module) => {
+    await environmentSet;
+    return load(module);
+  });
+
+  const started: { stop(): Promise<void> }[] = [];
+  // what the environment held before, put back on stop (tests start several clouds in one process)
+  const previousEnv = new Map<string, string | undefined>();
+  started.push({
+    stop: async () => {
+      for (const [name, value] of previousEnv) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    },
+  });
+  const stopAll = async () => {
+    // reverse order: gateways first (their $disconnect calls still need the engines), engines last
+    for (const part of started.reverse()) {
+      await part.stop().catch((error: unknown) => logger.error('local cloud: stopping a part failed', error));
+    }
+    started.length = 0;
+  };
+
+  try {
+    const dynamo: Engine = await startDynamo(dataDir);
+    started.push(dynamo);
+    const s3: Engine = await startS3(dataDir, DOCUMENTS_BUCKET);
+    started.push(s3);
+    const http: HttpGateway = await startHttpGateway({
+      port: options.apiPort ?? DEFAULT_API_PORT,
+      load: loadHandler,
+      logger,
+    });
+    started.push(http);
+    const ws: WsGateway = await startWsGateway({
+      port: options.wsPort ?? DEFAULT_WS_PORT,
+      load: loadHandler,
+      idleMs: options.wsIdleMs,
+      maxMs: options.wsMaxMs,
+      logger,
+    });
+    started.push(ws);
+
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ...Object.fromEntries(TABLES.map((t) => [t.env, tableName(t)])),
+      [ENV.documentsBucket]: DOCUMENTS_BUCKET,
+      [ENV.wsCallbackUrl]: ws.callbackUrl,
+      [ENV.wsUrl]: ws.url,
+      [ENV.publicApiUrl]: http.url,
+      [ENV.ownerKeyHash]: hashSecret(ownerKey),
+      ...(options.pollIntervalSeconds
+        ? { [ENV.pollIntervalSeconds]: String(options.pollIntervalSeconds) }
+        : {}),
+      ...(options.leaseSeconds ? { [ENV.leaseSeconds]: String(options.leaseSeconds) } : {}),
+      ...options.env,
+    };
+    for (const name of [...Object.keys(env), ENV.ownerKeySecretArn]) previousEnv.set(name, process.env[name]);
+    // A Secrets Manager ARN left in the shell would send the owner-key lookup to AWS.
+    delete process.env[ENV.ownerKeySecretArn];
+    Object.assign(process.env, env);
+    ready();
+
+    const local: LocalJson = {
+      apiUrl: http.url,
+      wsUrl: ws.url,
+      ownerKey,
+      dataDir,
+      region: LOCAL_REGION,
+      dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
+      bucket: DOCUMENTS_BUCKET,
+      tables: tableNames(),
+    };
+    const localJsonPath = join(dataDir, 'local.json');
+    await writeFile(localJsonPath, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
+    return { ...local, localJsonPath, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

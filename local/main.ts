@@ -1,0 +1,69 @@
+/**
+ * `npm start`: runs the local cloud until Ctrl-C.
+ * Flags --data-dir, --api-port, --ws-port; environment CLOUDPRINT_DATA_DIR, CLOUDPRINT_API_PORT,
+ * CLOUDPRINT_WS_PORT, CLOUDPRINT_WS_IDLE_MS, CLOUDPRINT_WS_MAX_MS, CLOUDPRINT_POLL_INTERVAL_SECONDS,
+ * CLOUDPRINT_LEASE_SECONDS. Flags win over the environment.
+ */
+import { optionsFrom } from './cli-options.ts';
+import { DEFAULT_API_PORT, DEFAULT_DATA_DIR, DEFAULT_WS_PORT, startLocalCloud } from './cloud.ts';
+
+const USAGE = `usage: npm start -- [--data-dir DIR] [--api-port N] [--ws-port N]
+  defaults: --data-dir ${DEFAULT_DATA_DIR} --api-port ${DEFAULT_API_PORT} --ws-port ${DEFAULT_WS_PORT} (0 = any free port)`;
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof optionsFrom>;
+  try {
+    options = optionsFrom(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { help: _help, ...cloudOptions } = options;
+  let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
+  try {
+    cloud = await startLocalCloud(cloudOptions);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      // fixed ports are the point (printers reconnect to the same URL): say so rather than move
+      console.error(
+        `port in use (${e.message}); another local cloud running? choose others with --api-port/--ws-port`,
+      );
+    } else {
+      console.error('local cloud failed to start:', error);
+    }
+    process.exit(1);
+  }
+
+  console.log(`cloudprint local cloud
+  API        ${cloud.apiUrl}
+  WebSocket  ${cloud.wsUrl}
+  data       ${cloud.dataDir}
+  local.json ${cloud.localJsonPath}
+  owner key  ${cloud.ownerKey}
+Printers: npm run printer -- --server ${cloud.apiUrl} --printer-id P1
+Claim a printer: open the claim URL it shows (or ${cloud.apiUrl}/claim), sign in with the owner key, type its PIN.
+Ctrl-C stops.`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    cloud.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stop failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,106 @@
+/**
+ * The cloud port: everything printer-client says to or hears from the cloud (CONTRACT.md, printer
+ * routes and WebSocket). cloud-http.ts implements it with fetch and `ws`; tests use a fake.
+ */
+
+export interface RegistrationStart {
+  registrationId: string;
+  pin: string;
+  claimUrl: string;
+  pollToken: string;
+  expiresAt: string;
+  /** Seconds to wait between polls. */
+  interval: number;
+}
+
+export type RegistrationPoll =
+  | { status: 'pending' }
+  | { status: 'complete'; printerId: string; accessToken: string }
+  | { status: 'expired' }
+  | { status: 'slow_down' };
+
+export interface PrinterStatusReport {
+  state: 'idle' | 'processing' | 'stopped';
+  reasons: string[];
+  supplies?: Record<string, number>;
+}
+
+export interface FetchableJob {
+  jobId: string;
+  createdAt: string;
+  title?: string;
+  format?: string;
+  pages?: number;
+}
+
+export interface JobListing {
+  jobs: FetchableJob[];
+  /** X-Poll-Interval: how often a polling printer should ask. */
+  pollIntervalSeconds?: number;
+}
+
+export interface FetchedJob {
+  job: { jobId: string; title?: string; pages?: number; copies?: number; options?: Record<string, unknown> };
+  documentUrl: string;
+  format: string;
+  leaseExpiresAt?: string;
+}
+
+/** IPP job states the printer reports (CONTRACT.md printer routes). */
+export const REPORTED_JOB_STATES = ['processing', 'processing-stopped', 'completed', 'aborted'] as const;
+export type ReportedJobState = (typeof REPORTED_JOB_STATES)[number];
+
+export interface JobStateReport {
+  state: ReportedJobState;
+  reasons?: string[];
+  impressions?: number;
+}
+
+/** Cloud → printer messages on the push connection. */
+export type PushMessage = { type: 'job-available'; jobId?: string } | { type: 'revoked' } | { type: string };
+
+export interface PushHandlers {
+  onMessage(message: PushMessage): void;
+  /** The socket closed, for whatever reason (also after `close()`). */
+  onClose(code: number): void;
+}
+
+export interface PushSocket {
+  send(message: { action: 'heartbeat' | 'goodbye' }): Promise<void>;
+  /** Closes and resolves once closed. */
+  close(): Promise<void>;
+}
+
+export interface CloudApi {
+  register(body: { printerId: string; name: string; capabilities: Record<string, unknown> }): Promise<RegistrationStart>;
+  pollRegistration(registrationId: string, pollToken: string): Promise<RegistrationPoll>;
+  setAccepting(token: string, printerId: string, acceptingJobs: boolean, reason?: string): Promise<void>;
+  putStatus(token: string, printerId: string, status: PrinterStatusReport): Promise<void>;
+  listFetchable(token: string, printerId: string): Promise<JobListing>;
+  fetchJob(token: string, printerId: string, jobId: string): Promise<FetchedJob>;
+  download(token: string, documentUrl: string): Promise<Uint8Array>;
+  putJobState(token: string, printerId: string, jobId: string, report: JobStateReport): Promise<void>;
+  openPush(token: string, handlers: PushHandlers): Promise<PushSocket>;
+}
+
+/** A cloud answer that was not a success: `status` is the HTTP status (0 when the cloud was unreachable). */
+export class CloudError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+
+  constructor(status: number, message: string, code?: string) {
+    super(message);
+    this.name = 'CloudError';
+    this.status = status;
+    this.code = code;
+  }
+
+  /** The token is no longer good: the printer must register again. */
+  get unauthorized(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+export function isCloudError(error: unknown, status?: number): error is CloudError {
+  return error instanceof CloudError && (status === undefined || error.status === status);
+}

@@ -1,0 +1,198 @@
+/**
+ * The connection sub-state of an enabled service: a push connection (WebSocket, patent T120) kept
+ * open with heartbeats and reopened with backoff when lost, or, in poll mode (variation 1), a
+ * periodic poll of the job list. Which jobs to take is not decided here: `onReady` is called on
+ * every (re)connect and every poll, `onHint` on each push.
+ */
+import { Backoff } from './backoff.ts';
+import type { CloudApi, PushSocket } from './cloud-api.ts';
+import { isCloudError } from './cloud-api.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+
+export const CONNECTION_STATES = ['off', 'connecting', 'connected', 'polling'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export interface ConnectionHandlers {
+  /** Connected or time to poll: list the fetchable jobs. Returns the cloud's poll interval, if it said one. */
+  onReady(): Promise<number | undefined>;
+  /** A `job-available` push. */
+  onHint(): void;
+  /** The cloud revoked the token (message or refused upgrade): register again. */
+  onRevoked(): void;
+  onChange(state: ConnectionState): void;
+}
+
+export interface ConnectionOptions {
+  cloud: CloudApi;
+  clock: Clock;
+  mode: 'push' | 'poll';
+  token: () => string | null;
+  handlers: ConnectionHandlers;
+  log: (line: string) => void;
+  heartbeatMs?: number;
+  /** Used until the cloud's X-Poll-Interval says otherwise. */
+  defaultPollMs?: number;
+  backoff?: Backoff;
+}
+
+export class CloudConnection {
+  private readonly options: ConnectionOptions;
+  private readonly backoff: Backoff;
+  private current: ConnectionState = 'off';
+  private socket: PushSocket | null = null;
+  private timer: TimerHandle | null = null;
+  private heartbeat: TimerHandle | null = null;
+  /** Bumped on every start/stop so callbacks of an older session do nothing. */
+  private session = 0;
+  private pollMs: number;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+    this.backoff = options.backoff ?? new Backoff({ baseMs: 1_000, maxMs: 60_000 });
+    this.pollMs = options.defaultPollMs ?? 5_000;
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Opens the push connection or starts polling. Does nothing if already on. */
+  start(): void {
+    if (this.current !== 'off') return;
+    if (!this.options.token()) return;
+    const session = ++this.session;
+    this.backoff.reset();
+    if (this.options.mode === 'poll') {
+      this.set('polling');
+      void this.poll(session);
+    } else {
+      void this.connect(session);
+    }
+  }
+
+  /**
+   * Closes the connection. `goodbye` says the service was turned off on purpose (the cloud's
+   * `goodbye` action); without it (shutdown, revocation) the socket just closes.
+   */
+  async stop(options: { goodbye: boolean }): Promise<void> {
+    this.session++;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    this.set('off');
+    if (!socket) return;
+    if (options.goodbye) {
+      try {
+        await socket.send({ action: 'goodbye' });
+      } catch {
+        // the socket is going away anyway
+      }
+    }
+    await socket.close();
+  }
+
+  private async connect(session: number): Promise<void> {
+    const token = this.options.token();
+    if (!token) return this.stop({ goodbye: false });
+    this.set('connecting');
+    let socket: PushSocket;
+    try {
+      socket = await this.options.cloud.openPush(token, {
+        onMessage: (message) => {
+          if (session !== this.session) return;
+          if (message.type === 'job-available') this.options.handlers.onHint();
+          else if (message.type === 'revoked') this.revoked();
+        },
+        onClose: (code) => {
+          if (session !== this.session) return;
+          this.socket = null;
+          this.clearTimers();
+          this.options.log(`push connection lost (${code}); reconnecting`);
+          this.retry(session);
+        },
+      });
+    } catch (error) {
+      if (session !== this.session) return;
+      if (isCloudError(error) && error.unauthorized) return this.revoked();
+      this.options.log(`push connection failed: ${error instanceof Error ? error.message : error}`);
+      return this.retry(session);
+    }
+    if (session !== this.session) {
+      await socket.close();
+      return;
+    }
+    this.socket = socket;
+    this.backoff.reset();
+    this.set('connected');
+    this.scheduleHeartbeat(session);
+    // A push is a hint, the list is the truth: list on every (re)connect.
+    await this.ready(session);
+  }
+
+  private retry(session: number): void {
+    this.set('connecting');
+    const delay = this.backoff.next();
+    this.timer = this.options.clock.setTimer(() => {
+      if (session === this.session) void this.connect(session);
+    }, delay);
+  }
+
+  private scheduleHeartbeat(session: number): void {
+    const every = this.options.heartbeatMs ?? 4 * 60_000;
+    this.heartbeat = this.options.clock.setTimer(() => {
+      if (session !== this.session || !this.socket) return;
+      this.socket.send({ action: 'heartbeat' }).catch(() => {
+        // a dead socket closes by itself and reconnects
+      });
+      this.scheduleHeartbeat(session);
+    }, every);
+  }
+
+  private async poll(session: number): Promise<void> {
+    if (session !== this.session) return;
+    let delay = this.pollMs;
+    try {
+      const interval = await this.options.handlers.onReady();
+      if (interval) this.pollMs = delay = Math.max(1_000, interval * 1_000);
+      this.backoff.reset();
+    } catch (error) {
+      if (isCloudError(error) && error.unauthorized) return this.revoked();
+      delay = Math.max(this.pollMs, this.backoff.next());
+    }
+    if (session !== this.session) return;
+    this.timer = this.options.clock.setTimer(() => void this.poll(session), delay);
+  }
+
+  private async ready(session: number): Promise<void> {
+    try {
+      await this.options.handlers.onReady();
+    } catch (error) {
+      if (session !== this.session) return;
+      if (isCloudError(error) && error.unauthorized) return this.revoked();
+      // The list must be read once per connection: try again while still connected.
+      const delay = this.backoff.next();
+      this.options.log(`listing jobs failed (${error instanceof Error ? error.message : error}); again in ${delay} ms`);
+      this.timer = this.options.clock.setTimer(() => {
+        if (session === this.session && this.socket) void this.ready(session);
+      }, delay);
+    }
+  }
+
+  private revoked(): void {
+    this.options.log('the cloud revoked this printer: registering again');
+    void this.stop({ goodbye: false }).then(() => this.options.handlers.onRevoked());
+  }
+
+  private clearTimers(): void {
+    this.options.clock.clearTimer(this.timer);
+    this.options.clock.clearTimer(this.heartbeat);
+    this.timer = null;
+    this.heartbeat = null;
+  }
+
+  private set(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.options.handlers.onChange(state);
+  }
+}

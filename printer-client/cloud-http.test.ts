@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloudError } from './cloud-api.ts';
+import { HttpCloudApi } from './cloud-http.ts';
+import { until } from './testing-fakes.ts';
+import { StubCloud } from './testing-http-cloud.ts';
+
+const clouds: StubCloud[] = [];
+afterEach(async () => {
+  await Promise.all(clouds.splice(0).map((c) => c.stop()));
+});
+
+async function stub() {
+  const cloud = await new StubCloud().start();
+  clouds.push(cloud);
+  return { cloud, api: new HttpCloudApi(`${cloud.url}/`) };
+}
+
+describe('HttpCloudApi', () => {
+  it('registration: 201 start, pending, 429 slow_down, 410 expired, complete', async () => {
+    // Prepare
+    const { cloud, api } = await stub();
+    cloud.pollAnswers = [
+      [200, { status: 'pending' }],
+      [429, { error: 'slow_down' }],
+      [410, { status: 'expired' }],
+    ];
+
+    // Act
+    const start = await api.register({ printerId: 'P1', name: 'Office', capabilities: {} });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await api.pollRegistration(start.registrationId, start.pollToken));
+
+    // Assess
+    expect(start).toMatchObject({ registrationId: 'R1', pin: 'ABCD-EFGH', interval: 1 });
+    expect(answers.map((a) => a.status)).toEqual(['pending', 'slow_down', 'expired', 'complete']);
+    expect(cloud.find('POST', '/v1/registrations')[0]?.body).toEqual({ printerId: 'P1', name: 'Office', capabilities: {} });
+  });
+
+  it('printer routes carry the bearer token and the contract bodies; listing reads X-Poll-Interval', async () => {
+    // Prepare
+    const { cloud, api } = await stub();
+    const token = cloud.accessToken;
+    const jobId = await cloud.addJob('Hello');
+
+    // Act
+    await api.setAccepting(token, 'P1', false, 'paused');
+    await api.setAccepting(token, 'P1', true);
+    await api.putStatus(token, 'P1', { state: 'idle', reasons: [], supplies: { toner: 50 } });
+    const listing = await api.listFetchable(token, 'P1');
+    const fetched = await api.fetchJob(token, 'P1', jobId);
+    const document = await api.download(token, fetched.documentUrl);
+    await api.putJobState(token, 'P1', jobId, { state: 'completed', impressions: 1 });
+
+    // Assess
+    expect(cloud.find('PUT', '/accepting-jobs').map((r) => r.body)).toEqual([
+      { acceptingJobs: false, reason: 'paused' },
+      { acceptingJobs: true },
+    ]);
+    expect(cloud.requests.every((r) => r.path === '/v1/config' || r.auth === `Bearer ${token}`)).toBe(true);
+    expect(listing).toEqual({ jobs: [expect.objectContaining({ jobId, title: 'Hello' })], pollIntervalSeconds: 1 });
+    expect(Buffer.from(document).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(cloud.jobs.get(jobId)?.state).toBe('completed');
+  });
+
+  it('answers other than success are CloudErrors with status and code', async () => {
+    // Prepare
+    const { cloud, api } = await stub();
+    const jobId = await cloud.addJob();
+    await api.fetchJob(cloud.accessToken, 'P1', jobId);
+
+    // Act
+    const conflict = await api.fetchJob(cloud.accessToken, 'P1', jobId).catch((e: unknown) => e);
+    const unauthorized = await api.listFetchable('wrong', 'P1').catch((e: unknown) => e);
+    const unreachable = await new HttpCloudApi('http://127.0.0.1:1').listFetchable('t', 'P1').catch((e: unknown) => e);
+
+    // Assess
+    expect(conflict).toBeInstanceOf(CloudError);
+    expect(conflict).toMatchObject({ status: 409, code: 'conflict' });
+    expect(unauthorized).toMatchObject({ status: 401, unauthorized: true });
+    expect(unreachable).toMatchObject({ status: 0 });
+  });
+
+  it('push: discovers the URL via /v1/config, sends the bearer on the upgrade, exchanges messages', async () => {
+    // Prepare
+    const { cloud, api } = await stub();
+    const messages: unknown[] = [];
+    const closes: number[] = [];
+
+    // Act
+    const socket = await api.openPush(cloud.accessToken, {
+      onMessage: (m) => messages.push(m),
+      onClose: (code) => closes.push(code),
+    });
+    cloud.push({ type: 'job-available', jobId: 'J1', printerId: 'P1' });
+    await socket.send({ action: 'heartbeat' });
+    await socket.send({ action: 'goodbye' });
+    await until(() => messages.length === 1 && cloud.wsMessages.length === 2, 'messages');
+    await socket.close();
+
+    // Assess
+    expect(cloud.find('GET', '/v1/config')).toHaveLength(1);
+    expect(cloud.wsAuth).toEqual([`Bearer ${cloud.accessToken}`]);
+    expect(messages).toEqual([{ type: 'job-available', jobId: 'J1', printerId: 'P1' }]);
+    expect(cloud.wsMessages).toEqual([{ action: 'heartbeat' }, { action: 'goodbye' }]);
+    expect(closes).toHaveLength(1);
+  });
+
+  it('push: a refused upgrade rejects with the HTTP status', async () => {
+    // Prepare
+    const { api } = await stub();
+
+    // Act
+    const error = await api.openPush('bad-token', { onMessage: () => {}, onClose: () => {} }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 401, unauthorized: true });
+  });
+});

@@ -1,0 +1,179 @@
+/** The cloud port over HTTP (fetch) and the WebSocket push connection (`ws`), as CONTRACT.md describes. */
+import WebSocket from 'ws';
+import {
+  type CloudApi,
+  CloudError,
+  type FetchedJob,
+  type JobListing,
+  type JobStateReport,
+  type PrinterStatusReport,
+  type PushHandlers,
+  type PushMessage,
+  type PushSocket,
+  type RegistrationPoll,
+  type RegistrationStart,
+} from './cloud-api.ts';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class HttpCloudApi implements CloudApi {
+  readonly server: string;
+  private websocketUrl: string | undefined;
+
+  constructor(server: string) {
+    this.server = server.replace(/\/+$/, '');
+  }
+
+  async register(body: { printerId: string; name: string; capabilities: Record<string, unknown> }) {
+    return (await this.json('POST', '/v1/registrations', undefined, body)).body as RegistrationStart;
+  }
+
+  async pollRegistration(registrationId: string, pollToken: string): Promise<RegistrationPoll> {
+    const path = `/v1/registrations/${encodeURIComponent(registrationId)}`;
+    const answer = await this.json('GET', path, pollToken, undefined, [410, 429]);
+    if (answer.status === 410) return { status: 'expired' };
+    if (answer.status === 429) return { status: 'slow_down' };
+    return answer.body as RegistrationPoll;
+  }
+
+  async setAccepting(token: string, printerId: string, acceptingJobs: boolean, reason?: string) {
+    const body = reason === undefined ? { acceptingJobs } : { acceptingJobs, reason };
+    await this.json('PUT', `${printerPath(printerId)}/accepting-jobs`, token, body);
+  }
+
+  async putStatus(token: string, printerId: string, status: PrinterStatusReport) {
+    await this.json('PUT', `${printerPath(printerId)}/status`, token, status);
+  }
+
+  async listFetchable(token: string, printerId: string): Promise<JobListing> {
+    const answer = await this.json('GET', `${printerPath(printerId)}/jobs?which=fetchable`, token);
+    const header = Number(answer.headers.get('x-poll-interval'));
+    const jobs = (answer.body as { jobs?: JobListing['jobs'] }).jobs ?? [];
+    return Number.isFinite(header) && header > 0 ? { jobs, pollIntervalSeconds: header } : { jobs };
+  }
+
+  async fetchJob(token: string, printerId: string, jobId: string) {
+    const path = `${printerPath(printerId)}/jobs/${encodeURIComponent(jobId)}/fetch`;
+    return (await this.json('POST', path, token, {})).body as FetchedJob;
+  }
+
+  async download(token: string, documentUrl: string): Promise<Uint8Array> {
+    const url = new URL(documentUrl, this.server);
+    // The access token goes only to the cloud itself: a presigned storage URL carries its own signature.
+    const headers: Record<string, string> =
+      url.origin === new URL(this.server).origin ? { authorization: `Bearer ${token}` } : {};
+    const res = await this.send(url.href, { method: 'GET', headers });
+    if (!res.ok) throw await errorOf(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  async putJobState(token: string, printerId: string, jobId: string, report: JobStateReport) {
+    await this.json('PUT', `${printerPath(printerId)}/jobs/${encodeURIComponent(jobId)}/state`, token, report);
+  }
+
+  async openPush(token: string, handlers: PushHandlers): Promise<PushSocket> {
+    const url = await this.discoverWebsocketUrl();
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: 15_000 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (_req, res) => {
+        reject(new CloudError(res.statusCode ?? 0, `WebSocket upgrade refused: ${res.statusCode}`));
+        socket.terminate();
+      });
+      socket.once('error', (error) => reject(new CloudError(0, `WebSocket: ${error.message}`)));
+    }).catch((error: unknown) => {
+      // A failed discovery may be stale: ask again next time.
+      this.websocketUrl = undefined;
+      throw error;
+    });
+    socket.on('error', () => {
+      // 'close' follows every error; the connection decides what to do there.
+    });
+    socket.on('message', (data) => {
+      let message: PushMessage;
+      try {
+        message = JSON.parse(data.toString()) as PushMessage;
+      } catch {
+        return;
+      }
+      if (message && typeof message.type === 'string') handlers.onMessage(message);
+    });
+    const closed = new Promise<void>((resolve) => {
+      socket.once('close', (code) => {
+        handlers.onClose(code);
+        resolve();
+      });
+    });
+    return {
+      send: (message) =>
+        new Promise<void>((resolve, reject) => {
+          socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve()));
+        }),
+      close: async () => {
+        if (socket.readyState === WebSocket.CLOSED) return;
+        socket.close(1000, 'bye');
+        const timer = setTimeout(() => socket.terminate(), 5_000);
+        await closed;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  /** GET /v1/config names the WebSocket URL: a printer is configured with the API URL only. */
+  private async discoverWebsocketUrl(): Promise<string> {
+    if (this.websocketUrl) return this.websocketUrl;
+    const answer = await this.json('GET', '/v1/config');
+    const url = (answer.body as { websocketUrl?: unknown }).websocketUrl;
+    if (typeof url !== 'string' || !url) throw new CloudError(answer.status, 'GET /v1/config has no websocketUrl');
+    this.websocketUrl = url;
+    return url;
+  }
+
+  private async json(method: string, path: string, token?: string, body?: unknown, allowed: number[] = []) {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.send(`${this.server}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok && !allowed.includes(res.status)) throw await errorOf(res);
+    const text = await res.text();
+    let parsed: unknown = {};
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new CloudError(res.status, `${method} ${path}: answer is not JSON`);
+      }
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw new CloudError(0, `cloud unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+function printerPath(printerId: string): string {
+  return `/v1/printers/${encodeURIComponent(printerId)}`;
+}
+
+async function errorOf(res: Response): Promise<CloudError> {
+  const text = await res.text().catch(() => '');
+  let code: string | undefined;
+  let message = text.slice(0, 300);
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof body.error === 'string') code = body.error;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new CloudError(res.status, `${res.status} ${res.url}: ${message || res.statusText}`, code);
+}

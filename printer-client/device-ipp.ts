@@ -1,0 +1,120 @@
+/**
+ * The `ipp://` / `ipps://` engine: drives a real printer by running CUPS's `ipptool` (Debian package
+ * cups-ipp-utils) with a small Print-Job test. Without ipptool it says so when opened.
+ */
+import { spawn } from 'node:child_process';
+import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { DeviceError, type DevicePort, registerDevice } from './device-port.ts';
+
+const TIMEOUT_MS = 5 * 60_000;
+
+export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
+  return {
+    uri,
+    async open() {
+      if (!(await onPath(ipptool))) {
+        throw new DeviceError(`the ${uri} engine needs ipptool: install the cups-ipp-utils package`);
+      }
+    },
+    async print(request) {
+      const test = `{
+  NAME "Print-Job"
+  OPERATION Print-Job
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR naturalLanguage attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR name requesting-user-name cloudprint
+  ATTR name job-name ${quote(request.title || request.jobId)}
+  ATTR mimeMediaType document-format application/pdf
+  GROUP job-attributes-tag
+  ATTR integer copies ${Math.max(1, Math.floor(request.copies))}
+  FILE $filename
+  STATUS successful-ok
+  STATUS successful-ok-ignored-or-substituted-attributes
+}
+`;
+      await runTest(ipptool, uri, test, request.document);
+      return { impressions: request.pages * request.copies };
+    },
+    async status() {
+      const test = `{
+  NAME "Get-Printer-Attributes"
+  OPERATION Get-Printer-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR naturalLanguage attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR keyword requested-attributes printer-state,printer-state-reasons
+  STATUS successful-ok
+  DISPLAY printer-state
+  DISPLAY printer-state-reasons
+}
+`;
+      const output = await runTest(ipptool, uri, test);
+      const state = /printer-state \(enum\) = (\w+)/.exec(output)?.[1] ?? 'idle';
+      const reasons = (/printer-state-reasons \([^)]*\) = (.+)/.exec(output)?.[1] ?? 'none')
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r && r !== 'none');
+      return { state: state === 'stopped' || state === 'processing' ? state : 'idle', reasons };
+    },
+  };
+}
+
+async function runTest(ipptool: string, uri: string, test: string, file?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cloudprint-ipp-'));
+  try {
+    const testFile = join(dir, 'job.test');
+    await writeFile(testFile, test);
+    const args = ['-T', String(TIMEOUT_MS / 1000), '-t', ...(file ? ['-f', file] : []), uri, testFile];
+    const { code, output } = await run(ipptool, args);
+    if (code !== 0) throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${output.trim().slice(-500)}`);
+    return output;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new DeviceError(error.code === 'ENOENT' ? `${command} not found: install cups-ipp-utils` : error.message),
+      ),
+    );
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function onPath(command: string): Promise<boolean> {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return true;
+    } catch {
+      // try the next one
+    }
+  }
+  return false;
+}
+
+function quote(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&').replace(/[\r\n]/g, ' ')}"`;
+}
+
+registerDevice('ipp', (uri) => ippDevice(uri));
+registerDevice('ipps', (uri) => ippDevice(uri));

@@ -1,0 +1,97 @@
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import './device-file.ts';
+import { ippDevice } from './device-ipp.ts';
+import { createDevice, DeviceError } from './device-port.ts';
+import { makePdf } from './testing-fakes.ts';
+
+async function spooled() {
+  const dir = await mkdtemp(join(tmpdir(), 'cloudprint-dev-'));
+  const document = join(dir, 'doc.pdf');
+  await writeFile(document, await makePdf(2));
+  return { dir, document };
+}
+
+describe('device registry', () => {
+  it('picks the engine by scheme and refuses an unknown one', () => {
+    expect(createDevice('file', { outDir: '/tmp/x' }).uri).toBe('file');
+    expect(createDevice('ipp://printer.local:631/ipp/print', { outDir: '/tmp/x' }).uri).toBe(
+      'ipp://printer.local:631/ipp/print',
+    );
+    expect(() => createDevice('lpd://queue', { outDir: '/tmp/x' })).toThrow(DeviceError);
+  });
+});
+
+describe('file engine', () => {
+  it('writes <jobId>.pdf and <jobId>.json with title, pages, copies, finished time', async () => {
+    // Prepare
+    const { dir, document } = await spooled();
+    const out = join(dir, 'out');
+    const device = createDevice('file', { outDir: out });
+
+    // Act
+    await device.open();
+    const result = await device.print({ jobId: 'J1', printerId: 'P1', title: 'Report', pages: 2, copies: 3, document });
+
+    // Assess
+    expect(result).toEqual({ impressions: 6 });
+    expect(await readFile(join(out, 'J1.pdf'))).toEqual(await readFile(document));
+    const meta = JSON.parse(await readFile(join(out, 'J1.json'), 'utf8'));
+    expect(meta).toMatchObject({ jobId: 'J1', printerId: 'P1', title: 'Report', pages: 2, copies: 3 });
+    expect(Number.isNaN(Date.parse(meta.finishedAt))).toBe(false);
+  });
+});
+
+describe('ipp engine (ipptool)', () => {
+  it('says clearly when ipptool is missing', async () => {
+    const device = ippDevice('ipp://printer.local/ipp/print', '/nonexistent/ipptool');
+    await expect(device.open()).rejects.toThrow(/cups-ipp-utils/);
+  });
+
+  it('runs a Print-Job test with the document, copies and job name', async () => {
+    // Prepare: an ipptool stand-in that records what it was asked
+    const { dir, document } = await spooled();
+    const log = join(dir, 'calls.log');
+    const tool = join(dir, 'ipptool');
+    await writeFile(
+      tool,
+      `#!/bin/sh\necho "$@" >> ${log}\nfor last; do :; done\ncat "$last" >> ${log}\necho "printer-state (enum) = idle"\nexit 0\n`,
+    );
+    await chmod(tool, 0o755);
+    const device = ippDevice('ipp://127.0.0.1:631/ipp/print', tool);
+
+    // Act
+    await device.open();
+    const result = await device.print({ jobId: 'J1', printerId: 'P1', title: 'Say "hi"', pages: 2, copies: 2, document });
+    const status = await device.status();
+
+    // Assess
+    const calls = await readFile(log, 'utf8');
+    expect(result).toEqual({ impressions: 4 });
+    expect(calls).toContain(`-f ${document} ipp://127.0.0.1:631/ipp/print`);
+    expect(calls).toContain('OPERATION Print-Job');
+    expect(calls).toContain('ATTR integer copies 2');
+    expect(calls).toContain('ATTR name job-name "Say \\"hi\\""');
+    expect(status).toEqual({ state: 'idle', reasons: [] });
+  });
+
+  it('a failing ipptool is a DeviceError with document-unprintable-error', async () => {
+    // Prepare
+    const { dir, document } = await spooled();
+    const tool = join(dir, 'ipptool');
+    await writeFile(tool, '#!/bin/sh\necho "client-error-document-format-not-supported"\nexit 1\n');
+    await chmod(tool, 0o755);
+
+    // Act
+    const error = await ippDevice('ipp://127.0.0.1:631/ipp/print', tool)
+      .print({ jobId: 'J1', printerId: 'P1', title: 'x', pages: 1, copies: 1, document })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(DeviceError);
+    expect(error).toMatchObject({ reason: 'document-unprintable-error' });
+    expect(String((error as Error).message)).toContain('format-not-supported');
+  });
+});

@@ -1,0 +1,179 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DeviceError } from './device-port.ts';
+import { harness, until } from './testing-fakes.ts';
+
+async function online(options: Parameters<typeof harness>[0] = {}) {
+  const h = await harness(options);
+  await h.printer.setService(true);
+  await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+  await h.printer.outbox.idle();
+  return h;
+}
+
+describe('printing a job (T144–T150)', () => {
+  it('lists on connect, fetches, spools, prints to the out folder and reports completed, oldest first', async () => {
+    // Prepare
+    const h = await harness();
+    const first = await h.cloud.addJob({ title: 'First', pages: 2 });
+    const second = await h.cloud.addJob({ title: 'Second', copies: 3 });
+
+    // Act
+    await h.printer.setService(true);
+    await until(() => h.cloud.jobs.get(second)?.state === 'completed', 'both printed');
+
+    // Assess
+    expect(h.device.printed).toEqual([first, second]);
+    const meta = JSON.parse(await readFile(join(h.outDir, `${first}.json`), 'utf8'));
+    expect(meta).toMatchObject({ jobId: first, printerId: 'P1', title: 'First', pages: 2, copies: 1 });
+    expect(meta.finishedAt).toMatch(/^\d{4}-/);
+    expect((await readFile(join(h.outDir, `${first}.pdf`))).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(h.cloud.jobs.get(second)?.reports.at(-1)).toEqual({ state: 'completed', impressions: 3 });
+    expect(h.store.data.journal[first]?.step).toBe('reported');
+    await expect(stat(h.store.spoolPath(first))).rejects.toThrow();
+    const statuses = h.cloud.calls.flatMap((c) => (c.op === 'putStatus' ? [c.status.state] : []));
+    expect(statuses).toContain('processing');
+    expect(statuses.at(-1)).toBe('idle');
+  });
+
+  it('a push is a hint: it lists, and a hint for a job already taken does nothing', async () => {
+    // Prepare
+    const h = await online();
+    const jobId = await h.cloud.addJob();
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'printed');
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.cloud.ops().filter((op) => op === 'listFetchable').length >= 3, 'third listing');
+
+    // Assess
+    expect(h.device.printed).toEqual([jobId]);
+    expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(1);
+  });
+
+  it('an engine error aborts the job with document-unprintable-error', async () => {
+    // Prepare
+    const h = await online();
+    h.device.failWith = new DeviceError('jammed');
+    const jobId = await h.cloud.addJob();
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'aborted', 'aborted');
+
+    // Assess
+    expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({
+      state: 'aborted',
+      reasons: ['document-unprintable-error'],
+    });
+    expect(h.store.data.usage).toEqual([]);
+  });
+
+  it('jobs stay in the cloud while the service is off (never) and are printed when it is back', async () => {
+    // Prepare
+    const h = await online();
+    await h.printer.setService(false, 'never');
+    const jobId = await h.cloud.addJob();
+
+    // Act
+    await h.clock.advance(600_000);
+
+    // Assess
+    expect(h.cloud.jobs.get(jobId)?.state).toBe('pending');
+    await h.printer.setService(true);
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'printed after enable');
+    expect(h.device.printed).toEqual([jobId]);
+  });
+});
+
+describe('the journal: never print twice, never lose a job', () => {
+  it('printed but not reported before a restart: reported after it, not printed again', async () => {
+    // Prepare
+    const first = await online();
+    const jobId = await first.cloud.addJob();
+    first.cloud.fail('putJobState', 1000);
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.store.data.journal[jobId]?.step === 'printed', 'printed');
+    await first.printer.shutdown();
+    const printedAt = (await stat(join(first.outDir, `${jobId}.pdf`))).mtimeMs;
+
+    // Act
+    first.cloud.fail('putJobState', 0);
+    const again = await harness({ dir: first.dir, cloud: first.cloud });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'reported');
+
+    // Assess
+    expect(again.device.printed).toEqual([]);
+    expect((await stat(join(first.outDir, `${jobId}.pdf`))).mtimeMs).toBe(printedAt);
+    expect(again.store.data.journal[jobId]?.step).toBe('reported');
+  });
+
+  it('spooled but not printed before a restart: printed after it, exactly once', async () => {
+    // Prepare: the engine dies mid-job (the process is killed before it prints)
+    const first = await online();
+    const jobId = await first.cloud.addJob();
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const print = first.device.print;
+    first.device.print = async (request) => {
+      await blocked;
+      return print(request);
+    };
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.store.data.journal[jobId]?.step === 'spooled', 'spooled');
+    await first.printer.shutdown();
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'printed after restart');
+
+    // Assess
+    expect(again.device.printed).toEqual([jobId]);
+    expect(await again.printedFiles()).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
+    release();
+  });
+
+  it('a held job stays held across a restart and prints when the condition is gone', async () => {
+    // Prepare
+    const first = await online({ paper: 0 });
+    const jobId = await first.cloud.addJob();
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'held');
+    await first.printer.shutdown();
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud });
+    await until(() => again.printer.snapshot().connection === 'connected', 'reconnected');
+
+    // Assess
+    expect(again.printer.snapshot().suspendedJobs).toEqual([{ jobId, title: 'Document 1', reason: 'media-empty' }]);
+    expect(again.device.printed).toEqual([]);
+    await again.printer.setSupplies({ paper: 10 });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
+    expect(again.device.printed).toEqual([jobId]);
+  });
+
+  it('a job listed again that the journal has printed is only reported', async () => {
+    // Prepare: printed and reported; the cloud (wrongly) lists it again as pending
+    const h = await online();
+    const jobId = await h.cloud.addJob();
+    h.cloud.fail('putJobState', 1000);
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.store.data.journal[jobId]?.step === 'printed', 'printed');
+    h.cloud.fail('putJobState', 0);
+    const job = h.cloud.jobs.get(jobId);
+    if (job) job.state = 'pending';
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.store.data.journal[jobId]?.step === 'reported', 'reported');
+
+    // Assess
+    expect(h.device.printed).toEqual([jobId]);
+    expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(1);
+  });
+});

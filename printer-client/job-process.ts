@@ -1,0 +1,309 @@
+/**
+ * Jobs, from the cloud's list to paper, with a journal that survives restarts:
+ * fetched → spooled (<state-dir>/spool/<jobId>.pdf) → printed → reported.
+ * A job is never printed twice (printed-but-unreported is reported on restart, not reprinted) and
+ * never lost (a spooled job is printed after a restart). Jobs the resource policy refuses are held
+ * (processing-stopped) and printed, oldest first, once the condition is gone (patent T662–T674).
+ * Every job operation runs one at a time, in order.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { PDFDocument } from 'pdf-lib';
+import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } from './cloud-api.ts';
+import type { Clock } from './clock.ts';
+import { DeviceError, type DevicePort } from './device-port.ts';
+import type { JournalEntry, PrinterStore } from './printer-store.ts';
+import { consumption, errorReason, insufficiency, type JobNeed, type ResourceSettings } from './resource-policy.ts';
+
+export interface JobProcessorDeps {
+  store: PrinterStore;
+  cloud: CloudApi;
+  clock: Clock;
+  device: DevicePort;
+  printerId: string;
+  resources: ResourceSettings;
+  log: (line: string) => void;
+  /** The resource stop now in force (an IPP reason), or null when none. */
+  onResourceStop: (reason: string | null) => Promise<void>;
+  /** The engine started (true) or finished (false) a job, or supplies changed. */
+  onStatusChange: () => void;
+}
+
+export class JobProcessor {
+  private readonly deps: JobProcessorDeps;
+  private chain: Promise<unknown> = Promise.resolve();
+  private queuedDrain: Promise<number | undefined> | null = null;
+  private printing = false;
+
+  constructor(deps: JobProcessorDeps) {
+    this.deps = deps;
+  }
+
+  get busy(): boolean {
+    return this.printing;
+  }
+
+  /** Jobs held by the resource policy, oldest first. */
+  held(): JournalEntry[] {
+    return Object.values(this.deps.store.data.journal)
+      .filter((entry) => entry.heldFor && entry.step === 'spooled')
+      .sort(byAge);
+  }
+
+  /** The latest journal entries, newest first (for the status page). */
+  recent(limit = 10): JournalEntry[] {
+    return Object.values(this.deps.store.data.journal)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+      .slice(0, limit);
+  }
+
+  /** After a restart: finish what the journal says was under way. */
+  recover(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const entry of Object.values(this.deps.store.data.journal).sort(byAge)) {
+        if (entry.step === 'fetched') await this.respool(entry);
+      }
+      await this.reportPrinted();
+      await this.resumeHeld();
+      for (const entry of this.unheldSpooled()) await this.advance(entry);
+    });
+  }
+
+  /**
+   * Lists the fetchable jobs and processes them oldest first. Calls made while one is waiting to
+   * run share it. Resolves with the cloud's poll interval.
+   */
+  drain(token: string): Promise<number | undefined> {
+    if (this.queuedDrain) return this.queuedDrain;
+    const run = this.exclusive(async () => {
+      this.queuedDrain = null;
+      await this.reportPrinted();
+      const listing = await this.deps.cloud.listFetchable(token, this.deps.printerId);
+      const jobs = [...listing.jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      for (const job of jobs) await this.take(token, job);
+      return listing.pollIntervalSeconds;
+    });
+    this.queuedDrain = run;
+    return run;
+  }
+
+  /** Supplies or the error state changed: print held jobs whose condition is gone, update the stop. */
+  resume(): Promise<void> {
+    return this.exclusive(() => this.resumeHeld());
+  }
+
+  private async take(token: string, listed: FetchableJob): Promise<void> {
+    const { store, cloud, printerId, log } = this.deps;
+    const known = store.data.journal[listed.jobId];
+    if (known && known.step !== 'fetched') {
+      // Already ours (its lease ran out before we reported): finish it, never print it again.
+      await this.advance(known);
+      return;
+    }
+    let fetched: Awaited<ReturnType<CloudApi['fetchJob']>>;
+    try {
+      fetched = await cloud.fetchJob(token, printerId, listed.jobId);
+    } catch (error) {
+      // 409: another fetch holds the lease; 404: canceled meanwhile. Either way not ours now.
+      if (isCloudError(error, 409) || isCloudError(error, 404)) return;
+      throw error;
+    }
+    const copies = Number(fetched.job.copies ?? fetched.job.options?.copies ?? 1);
+    const entry: JournalEntry = {
+      jobId: listed.jobId,
+      step: 'fetched',
+      title: fetched.job.title ?? listed.title ?? listed.jobId,
+      createdAt: listed.createdAt,
+      documentUrl: fetched.documentUrl,
+      copies: Number.isInteger(copies) && copies > 0 ? copies : 1,
+      updatedAt: this.now(),
+    };
+    if (listed.pages ?? fetched.job.pages) entry.pages = listed.pages ?? fetched.job.pages;
+    store.data.journal[entry.jobId] = entry;
+    await store.save();
+    log(`job ${entry.jobId} fetched`);
+    await this.spool(token, entry);
+    await this.advance(entry);
+  }
+
+  /** Downloads the document into the spool and counts its pages. */
+  private async spool(token: string, entry: JournalEntry): Promise<void> {
+    const { store, cloud } = this.deps;
+    const bytes = await cloud.download(token, entry.documentUrl ?? '');
+    const path = store.spoolPath(entry.jobId);
+    await writeFile(path, bytes);
+    entry.size = bytes.byteLength;
+    entry.pages = await countPages(bytes, entry.pages);
+    entry.step = 'spooled';
+    entry.updatedAt = this.now();
+    await store.save();
+  }
+
+  /** A job fetched before a restart but not spooled: download again, or forget it (its lease will expire and it is listed again). */
+  private async respool(entry: JournalEntry): Promise<void> {
+    const token = this.deps.store.data.token;
+    try {
+      if (!token) throw new Error('no token');
+      await this.spool(token, entry);
+    } catch {
+      delete this.deps.store.data.journal[entry.jobId];
+      await this.deps.store.save();
+    }
+  }
+
+  /** Moves one job on from wherever the journal says it is. */
+  private async advance(entry: JournalEntry): Promise<void> {
+    if (entry.step === 'printed') return this.report(entry);
+    if (entry.step !== 'spooled' || entry.heldFor) return;
+    // Held jobs go first: a new job waits behind them, for the same reason.
+    const waiting = this.held();
+    const reason =
+      waiting.length > 0
+        ? (this.deps.store.data.resourceStop?.reason ?? waiting[0]?.heldFor ?? 'other')
+        : insufficiency(this.deps.store.data, need(entry), this.deps.resources, this.heldBytes(entry));
+    if (reason) return this.hold(entry, reason);
+    await this.print(entry);
+  }
+
+  private async hold(entry: JournalEntry, reason: string): Promise<void> {
+    entry.heldFor = reason;
+    entry.updatedAt = this.now();
+    await this.deps.store.save();
+    this.deps.log(`job ${entry.jobId} held: ${reason}`);
+    await this.deps.onResourceStop(reason);
+    await this.sendState(entry, { state: 'processing-stopped', reasons: [reason] });
+  }
+
+  private async resumeHeld(): Promise<void> {
+    const { store, resources } = this.deps;
+    for (const entry of this.held()) {
+      const reason = insufficiency(store.data, need(entry), resources, this.heldBytes(entry));
+      if (reason) {
+        for (const other of this.held()) other.heldFor = reason;
+        await store.save();
+        await this.deps.onResourceStop(reason);
+        return;
+      }
+      entry.heldFor = null;
+      await this.print(entry);
+    }
+    await this.deps.onResourceStop(errorReason(store.data.device));
+  }
+
+  private async print(entry: JournalEntry): Promise<void> {
+    const { store, device, printerId, resources, log } = this.deps;
+    const job = need(entry);
+    this.printing = true;
+    this.deps.onStatusChange();
+    // The engine starts: processing (again, after a hold). A 409 (already processing) is fine.
+    await this.sendState(entry, { state: 'processing' });
+    try {
+      const result = await device.print({
+        jobId: entry.jobId,
+        printerId,
+        title: entry.title,
+        pages: job.pages,
+        copies: job.copies,
+        document: store.spoolPath(entry.jobId),
+      });
+      const used = consumption(job, resources);
+      const supplies = store.data.supplies;
+      supplies.toner = Math.max(0, round(supplies.toner - used.toner));
+      supplies.paper = Math.max(0, supplies.paper - used.sheets);
+      store.data.usage.push({ jobId: entry.jobId, toner: used.toner, sheets: used.sheets, at: this.now() });
+      entry.outcome = 'completed';
+      entry.impressions = result.impressions;
+      log(`job ${entry.jobId} printed (${result.impressions} impressions)`);
+    } catch (error) {
+      entry.outcome = 'aborted';
+      entry.reasons = [error instanceof DeviceError ? error.reason : 'document-unprintable-error'];
+      log(`job ${entry.jobId} failed: ${error instanceof Error ? error.message : error}`);
+    } finally {
+      this.printing = false;
+    }
+    entry.step = 'printed';
+    entry.updatedAt = this.now();
+    await store.save();
+    this.deps.onStatusChange();
+    await this.report(entry);
+  }
+
+  /** The one place a job's final state is reported; the journal then forgets its document. */
+  private async report(entry: JournalEntry): Promise<void> {
+    const final: JobStateReport =
+      entry.outcome === 'aborted'
+        ? { state: 'aborted', reasons: entry.reasons ?? ['document-unprintable-error'] }
+        : { state: 'completed', impressions: entry.impressions ?? 0 };
+    if (!(await this.sendState(entry, final))) return; // retried at the next drain or restart
+    entry.step = 'reported';
+    entry.documentUrl = undefined;
+    entry.updatedAt = this.now();
+    await this.deps.store.save();
+    await rm(this.deps.store.spoolPath(entry.jobId), { force: true });
+  }
+
+  /** PUT the job state; true when the cloud has it (409: the job is already final there, e.g. canceled). */
+  private async sendState(entry: JournalEntry, report: JobStateReport): Promise<boolean> {
+    const token = this.deps.store.data.token;
+    if (!token) return false;
+    try {
+      await this.deps.cloud.putJobState(token, this.deps.printerId, entry.jobId, report);
+      return true;
+    } catch (error) {
+      if (isCloudError(error, 409) || isCloudError(error, 404)) return true;
+      this.deps.log(`job ${entry.jobId}: reporting ${report.state} failed: ${error instanceof Error ? error.message : error}`);
+      return false;
+    }
+  }
+
+  private async reportPrinted(): Promise<void> {
+    for (const entry of Object.values(this.deps.store.data.journal).sort(byAge)) {
+      if (entry.step === 'printed') await this.report(entry);
+    }
+  }
+
+  private unheldSpooled(): JournalEntry[] {
+    return Object.values(this.deps.store.data.journal)
+      .filter((entry) => entry.step === 'spooled' && !entry.heldFor)
+      .sort(byAge);
+  }
+
+  /** Memory taken in the spool by held jobs other than `entry`. */
+  private heldBytes(entry: JournalEntry): number {
+    return this.held()
+      .filter((other) => other.jobId !== entry.jobId)
+      .reduce((sum, other) => sum + (other.size ?? 0), 0);
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+}
+
+function need(entry: JournalEntry): JobNeed {
+  return { pages: entry.pages ?? 1, copies: entry.copies ?? 1, size: entry.size ?? 0 };
+}
+
+function byAge(a: JournalEntry, b: JournalEntry): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.jobId.localeCompare(b.jobId);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Pages of the spooled PDF; the cloud's count if the document cannot be parsed here. */
+async function countPages(bytes: Uint8Array, fallback?: number): Promise<number> {
+  try {
+    const pdf = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
+    return pdf.getPageCount();
+  } catch {
+    return fallback ?? 1;
+  }
+}
+

@@ -1,0 +1,109 @@
+/**
+ * printer-client as a process (`node printer-client/main.ts`), against the stub cloud on real
+ * sockets: registration output, the control API, a pushed job printed to the out folder, and a
+ * SIGTERM that tells the cloud nothing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from './testing-fakes.ts';
+import { StubCloud } from './testing-http-cloud.ts';
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+function launch(args: string[]) {
+  const child: ChildProcess = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, output: () => output, exited };
+}
+
+async function uiUrl(proc: ReturnType<typeof launch>): Promise<string> {
+  let url = '';
+  await until(() => {
+    url = /control API at (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '';
+    return url !== '';
+  }, () => `UI URL in:\n${proc.output()}`, 20_000);
+  return url;
+}
+
+async function state(url: string) {
+  return (await (await fetch(`${url}/api/state`)).json()) as Record<string, unknown>;
+}
+
+describe('printer-client process', () => {
+  it('registers, prints a pushed job, and stops on SIGTERM without a word to the cloud', async () => {
+    // Prepare
+    const cloud = await new StubCloud().start();
+    cleanup.push(() => cloud.stop());
+    cloud.pollAnswers = [[200, { status: 'pending' }]];
+    const stateDir = await mkdtemp(join(tmpdir(), 'cloudprint-main-'));
+    const args = ['--server', cloud.url, '--printer-id', 'P1', '--state-dir', stateDir, '--ui-port', '0'];
+
+    // Act: registration
+    const proc = launch(args);
+    const url = await uiUrl(proc);
+    await until(() => proc.output().includes('ABCD-EFGH'), 'PIN on the console', 10_000);
+    await until(async () => (await state(url)).registered === true, 'registered', 10_000);
+
+    // Assess
+    expect(proc.output()).toContain(`${cloud.url}/claim/R1`);
+
+    // Act: service on, a job pushed
+    await fetch(`${url}/api/service`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    await until(async () => (await state(url)).connection === 'connected', 'connected', 10_000);
+    const jobId = await cloud.addJob('From the stub');
+    cloud.push({ type: 'job-available', jobId, printerId: 'P1' });
+    await until(() => cloud.jobs.get(jobId)?.state === 'completed', 'job completed', 10_000);
+
+    // Assess
+    expect(await readdir(join(stateDir, 'out'))).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
+    expect(cloud.find('PUT', '/accepting-jobs').map((r) => r.body)).toEqual([{ acceptingJobs: true }]);
+
+    // Act: SIGTERM
+    const before = cloud.requests.length;
+    const messages = cloud.wsMessages.length;
+    proc.child.kill('SIGTERM');
+
+    // Assess
+    expect(await proc.exited).toBe(0);
+    expect(cloud.requests.length).toBe(before);
+    expect(cloud.wsMessages.slice(messages)).toEqual([]);
+
+    // Act: restart on the same state dir
+    const again = launch(args);
+    const url2 = await uiUrl(again);
+    await until(async () => (await state(url2)).connection === 'connected', 'reconnected', 10_000);
+
+    // Assess: still registered and enabled; no second registration, no new acceptance instruction
+    expect(await state(url2)).toMatchObject({ registered: true, service: 'enabled', acceptingJobs: true });
+    expect(cloud.find('POST', '/v1/registrations')).toHaveLength(1);
+    expect(cloud.find('PUT', '/accepting-jobs')).toHaveLength(1);
+  });
+
+  it('refuses bad flags with the usage text', async () => {
+    // Act
+    const proc = launch(['--printer-id', 'P1']);
+
+    // Assess
+    expect(await proc.exited).toBe(2);
+    expect(proc.output()).toContain('--server');
+    expect(proc.output()).toContain('usage:');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * printer-client: the device end of cloudprint (`npm run printer -- --server URL --printer-id P1`).
+ * SIGINT/SIGTERM stop it without a word to the cloud: stopping the process is not turning the
+ * service off (claim 1), so the cloud keeps accepting and holds jobs until it is back.
+ */
+import { HttpCloudApi } from './cloud-http.ts';
+import { systemClock } from './clock.ts';
+import './device-file.ts';
+import './device-ipp.ts';
+import { createDevice } from './device-port.ts';
+import { Printer } from './printer.ts';
+import { parseOptions, USAGE } from './printer-options.ts';
+import { PrinterStore } from './printer-store.ts';
+import { startWebServer } from './web-server.ts';
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
+    process.exit(2);
+  }
+  const log = (line: string) => console.log(`[printer ${options.printerId}] ${line}`);
+  const store = await PrinterStore.open(options.stateDir, {
+    supplies: { toner: options.toner, paper: options.paper, memoryMb: options.memoryMb },
+    afterMinutes: options.afterMinutes,
+  });
+  const printer = new Printer({
+    printerId: options.printerId,
+    name: options.name,
+    mode: options.mode,
+    cloud: new HttpCloudApi(options.server),
+    clock: systemClock,
+    store,
+    device: createDevice(options.engine, { outDir: options.outDir }),
+    resources: { tonerPerPage: options.tonerPerPage, tonerEstimate: options.tonerEstimate },
+    heartbeatMs: options.heartbeatSeconds * 1000,
+    minuteMs: options.minuteMs,
+    log,
+  });
+  const web = await startWebServer(printer, options.uiPort, options.uiHost);
+  log(`pages and control API at ${web.url} (state in ${options.stateDir}, output in ${options.outDir})`);
+  await printer.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping (nothing is sent to the cloud)`);
+    await printer.shutdown();
+    await web.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`printer-client: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

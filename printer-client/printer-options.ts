@@ -1,0 +1,103 @@
+/** The printer-client command line (CONTRACT.md, printer-client) and its defaults. */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface PrinterOptions {
+  server: string;
+  printerId: string;
+  name: string;
+  stateDir: string;
+  outDir: string;
+  uiPort: number;
+  uiHost: string;
+  mode: 'push' | 'poll';
+  engine: string;
+  heartbeatSeconds: number;
+  toner: number;
+  paper: number;
+  memoryMb: number;
+  tonerPerPage: number;
+  tonerEstimate: number;
+  afterMinutes: number;
+  /** Milliseconds in one minute of the stop-after delay. */
+  minuteMs: number;
+}
+
+export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [options]
+  --name NAME              name shown in the cloud (default: the printer ID)
+  --state-dir DIR          state, token and spool (default ./.cloudprint/printer-<id>)
+  --out DIR                where the file engine prints (default <state-dir>/out)
+  --ui-port N              local pages and control API (default 8631)
+  --ui-host HOST           address to bind them to (default 127.0.0.1)
+  --mode push|poll         WebSocket push (default) or polling
+  --engine file|ipp://host:port/path   the print engine (default file)
+  --heartbeat-seconds N    WebSocket heartbeat (default 240)
+  --toner PCT --paper N --memory-mb N  emulated supplies on first start (100, 500, 64)
+  --toner-per-page PCT     toner the emulated engine uses per page (default 1)
+  --toner-estimate PCT     toner a job needs before any history (default 5)
+  --after-minutes N        default delay of "stop only after" (default 60)
+  --minute-ms N            length of a minute in ms, for tests (default 60000; env CLOUDPRINT_MINUTE_MS)`;
+
+/** The contract says 3–64 characters, but the cloud decides: the client only refuses what cannot be a path segment. */
+const PRINTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): PrinterOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      server: { type: 'string' },
+      'printer-id': { type: 'string' },
+      name: { type: 'string' },
+      'state-dir': { type: 'string' },
+      out: { type: 'string' },
+      'ui-port': { type: 'string' },
+      'ui-host': { type: 'string' },
+      mode: { type: 'string' },
+      engine: { type: 'string' },
+      'heartbeat-seconds': { type: 'string' },
+      toner: { type: 'string' },
+      paper: { type: 'string' },
+      'memory-mb': { type: 'string' },
+      'toner-per-page': { type: 'string' },
+      'toner-estimate': { type: 'string' },
+      'after-minutes': { type: 'string' },
+      'minute-ms': { type: 'string' },
+    },
+  });
+  const server = values.server;
+  if (!server || !/^https?:\/\//.test(server)) throw new Error('--server http(s)://... is required');
+  const printerId = values['printer-id'] ?? '';
+  if (!PRINTER_ID.test(printerId)) throw new Error('--printer-id must be 1–64 of A-Z a-z 0-9 . _ -');
+  const mode = values.mode ?? 'push';
+  if (mode !== 'push' && mode !== 'poll') throw new Error('--mode must be push or poll');
+  const stateDir = resolve(values['state-dir'] ?? join('.cloudprint', `printer-${printerId}`));
+  const heartbeatSeconds = num(values['heartbeat-seconds'], 240, 'heartbeat-seconds', 1);
+  if (heartbeatSeconds >= 9 * 60) throw new Error('--heartbeat-seconds must be under 540 (the cloud closes idle sockets at 10 minutes)');
+  return {
+    server,
+    printerId,
+    name: values.name ?? printerId,
+    stateDir,
+    outDir: resolve(values.out ?? join(stateDir, 'out')),
+    uiPort: num(values['ui-port'], 8631, 'ui-port', 0),
+    uiHost: values['ui-host'] ?? '127.0.0.1',
+    mode,
+    engine: values.engine ?? 'file',
+    heartbeatSeconds,
+    toner: num(values.toner, 100, 'toner', 0),
+    paper: num(values.paper, 500, 'paper', 0),
+    memoryMb: num(values['memory-mb'], 64, 'memory-mb', 0),
+    tonerPerPage: num(values['toner-per-page'], 1, 'toner-per-page', 0),
+    tonerEstimate: num(values['toner-estimate'], 5, 'toner-estimate', 0),
+    afterMinutes: num(values['after-minutes'], 60, 'after-minutes', 0),
+    minuteMs: num(values['minute-ms'] ?? env.CLOUDPRINT_MINUTE_MS, 60_000, 'minute-ms', 1),
+  };
+}
+
+function num(raw: string | undefined, fallback: number, name: string, min: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+  return value;
+}

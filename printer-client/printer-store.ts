@@ -1,0 +1,150 @@
+/**
+ * Everything the device remembers across restarts, in one JSON file in the state dir, written
+ * atomically (temp file + rename) so a crash leaves either the old or the new state, never half.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const STOP_POLICIES = ['now', 'never', 'ask', 'after'] as const;
+/** What turning the service off does to accepting-jobs (patent figures 4–7). */
+export type StopPolicy = (typeof STOP_POLICIES)[number];
+
+export const DEVICE_STATES = ['idle', 'processing', 'stopped'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+/** A printed-job journal entry. Steps only move forward: fetched → spooled → printed → reported. */
+export const JOURNAL_STEPS = ['fetched', 'spooled', 'printed', 'reported'] as const;
+export type JournalStep = (typeof JOURNAL_STEPS)[number];
+
+export interface JournalEntry {
+  jobId: string;
+  step: JournalStep;
+  title: string;
+  /** Cloud job creation time, to keep held jobs oldest first. */
+  createdAt: string;
+  documentUrl?: string;
+  pages?: number;
+  copies?: number;
+  size?: number;
+  /** Set while the job is held (processing-stopped): the IPP reason. */
+  heldFor?: string | null;
+  /** The final state to report (completed | aborted) once printed or failed. */
+  outcome?: 'completed' | 'aborted';
+  reasons?: string[];
+  impressions?: number;
+  updatedAt: string;
+}
+
+export interface UsageRecord {
+  jobId: string;
+  toner: number;
+  sheets: number;
+  at: string;
+}
+
+export interface PrinterData {
+  version: 1;
+  token: string | null;
+  service: 'enabled' | 'disabled';
+  settings: { stopAccepting: StopPolicy; afterMinutes: number };
+  /** What the printer last told (or still has to tell: synced=false) the cloud about accepting-jobs. */
+  accepting: { value: boolean; reason: string | null; synced: boolean };
+  pendingStop: { at: string } | null;
+  inquiry: boolean;
+  /** The error state raised by the operator (POST /api/status); 'processing' is never stored. */
+  device: { state: 'idle' | 'stopped'; reasons: string[] };
+  /** A resource stop in force (patent figure 8): accepting-jobs=false for this reason. */
+  resourceStop: { reason: string } | null;
+  supplies: { toner: number; paper: number; memoryMb: number };
+  usage: UsageRecord[];
+  journal: Record<string, JournalEntry>;
+}
+
+/** What a fresh state dir starts with (from the command line); a saved state wins over it. */
+export interface InitialState {
+  supplies: { toner: number; paper: number; memoryMb: number };
+  afterMinutes: number;
+}
+
+export function defaultData(initial: InitialState): PrinterData {
+  return {
+    version: 1,
+    token: null,
+    service: 'disabled',
+    settings: { stopAccepting: 'now', afterMinutes: initial.afterMinutes },
+    // A new printer is not accepting until its first acceptance instruction (patent T122).
+    accepting: { value: false, reason: 'paused', synced: true },
+    pendingStop: null,
+    inquiry: false,
+    device: { state: 'idle', reasons: [] },
+    resourceStop: null,
+    supplies: { ...initial.supplies },
+    usage: [],
+    journal: {},
+  };
+}
+
+/** How many finished journal entries and usage records to keep. */
+const KEEP_FINISHED = 200;
+
+export class PrinterStore {
+  readonly dir: string;
+  readonly file: string;
+  data: PrinterData;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(dir: string, data: PrinterData) {
+    this.dir = dir;
+    this.file = join(dir, 'state.json');
+    this.data = data;
+  }
+
+  /** Loads the state dir, or starts fresh there. */
+  static async open(dir: string, initial: InitialState): Promise<PrinterStore> {
+    await mkdir(join(dir, 'spool'), { recursive: true });
+    let data = defaultData(initial);
+    try {
+      const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as Partial<PrinterData>;
+      data = { ...data, ...saved, version: 1 };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const store = new PrinterStore(dir, data);
+    await store.save();
+    return store;
+  }
+
+  spoolPath(jobId: string): string {
+    return join(this.dir, 'spool', `${safeName(jobId)}.pdf`);
+  }
+
+  /** Writes the current state; concurrent calls coalesce, and each call resolves once its changes are on disk. */
+  save(): Promise<void> {
+    this.dirty = true;
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.prune();
+      const temp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(temp, `${JSON.stringify(this.data, null, 2)}\n`);
+      await rename(temp, this.file);
+    });
+    return this.writing;
+  }
+
+  private prune(): void {
+    const finished = Object.values(this.data.journal)
+      .filter((entry) => entry.step === 'reported')
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    for (const entry of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
+      delete this.data.journal[entry.jobId];
+    }
+    if (this.data.usage.length > KEEP_FINISHED) this.data.usage = this.data.usage.slice(-KEEP_FINISHED);
+  }
+}
+
+/** Job ids come from the cloud: keep them from naming paths outside the spool. */
+export function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}

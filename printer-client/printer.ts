@@ -1,0 +1,296 @@
+/**
+ * The device (the patent's printer 10), wired from its parts: registration, the service state
+ * machine, the cloud connection and outbox, the job processor and the engine. Its public methods
+ * are what the local pages and the control API may do.
+ */
+import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
+import { CloudConnection } from './cloud-connection.ts';
+import { CloudOutbox } from './cloud-outbox.ts';
+import { type Clock, isAbort } from './clock.ts';
+import type { DevicePort } from './device-port.ts';
+import { JobProcessor } from './job-process.ts';
+import { register, type ShownRegistration } from './printer-registration.ts';
+import type { JournalEntry, PrinterStore, StopPolicy } from './printer-store.ts';
+import { estimateToner, type ResourceSettings } from './resource-policy.ts';
+import { ServiceMachine } from './service-state.ts';
+
+export interface PrinterConfig {
+  printerId: string;
+  name: string;
+  mode: 'push' | 'poll';
+  cloud: CloudApi;
+  clock: Clock;
+  store: PrinterStore;
+  device: DevicePort;
+  resources: ResourceSettings;
+  heartbeatMs: number;
+  minuteMs: number;
+  log: (line: string) => void;
+}
+
+/** GET /api/state (CONTRACT.md), plus settings and jobs. */
+export interface PrinterSnapshot {
+  printerId: string;
+  name: string;
+  registered: boolean;
+  registration: ShownRegistration | null;
+  service: 'enabled' | 'disabled';
+  connection: string;
+  mode: 'push' | 'poll';
+  acceptingJobs: boolean;
+  acceptingReason: string | null;
+  acceptingSynced: boolean;
+  state: PrinterStatusReport['state'];
+  reasons: string[];
+  supplies: Record<string, number>;
+  tonerEstimate: number;
+  pendingStop: { at: string } | null;
+  inquiry: boolean;
+  settings: { stopAccepting: StopPolicy; afterMinutes: number };
+  suspendedJobs: Array<{ jobId: string; title: string; reason: string }>;
+  recentJobs: Array<{ jobId: string; title: string; step: string; outcome: string | null; updatedAt: string }>;
+}
+
+export class Printer {
+  readonly config: PrinterConfig;
+  readonly service: ServiceMachine;
+  readonly connection: CloudConnection;
+  readonly outbox: CloudOutbox;
+  readonly jobs: JobProcessor;
+  private registration: ShownRegistration | null = null;
+  private registering: AbortController | null = null;
+
+  constructor(config: PrinterConfig) {
+    this.config = config;
+    const { cloud, clock, store, printerId, log } = config;
+    this.outbox = new CloudOutbox({ cloud, clock, store, printerId, log });
+    this.jobs = new JobProcessor({
+      store,
+      cloud,
+      clock,
+      printerId,
+      log,
+      device: config.device,
+      resources: config.resources,
+      onResourceStop: (reason) => this.applyResourceStop(reason),
+      onStatusChange: () => this.statusChanged(),
+    });
+    this.connection = new CloudConnection({
+      cloud,
+      clock,
+      log,
+      mode: config.mode,
+      heartbeatMs: config.heartbeatMs,
+      token: () => store.data.token,
+      handlers: {
+        onReady: () => this.listJobs(),
+        onHint: () => {
+          this.listJobs().catch((error: unknown) => log(`listing jobs failed: ${message(error)}`));
+        },
+        onRevoked: () => void this.revoked(),
+        onChange: (state) => log(`connection: ${state}`),
+      },
+    });
+    this.service = new ServiceMachine({
+      store,
+      clock,
+      log,
+      connection: this.connection,
+      outbox: this.outbox,
+      minuteMs: config.minuteMs,
+      onEnabled: () => {
+        this.statusChanged();
+        this.jobs.resume().catch((error: unknown) => log(`resuming jobs failed: ${message(error)}`));
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.config.device.open();
+    await this.jobs.recover().catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
+    if (this.config.store.data.token) {
+      this.outbox.kick(); // an instruction saved but not sent before the restart
+      await this.service.restore();
+    } else {
+      await this.service.restore();
+      this.startRegistration();
+    }
+  }
+
+  /** Stops without telling the cloud anything: a stopped process is not a service turned off (claim 1). */
+  async shutdown(): Promise<void> {
+    this.registering?.abort();
+    this.service.shutdown();
+    this.outbox.stop();
+    await this.connection.stop({ goodbye: false });
+    await this.config.store.save();
+  }
+
+  snapshot(): PrinterSnapshot {
+    const data = this.config.store.data;
+    const status = this.status();
+    return {
+      printerId: this.config.printerId,
+      name: this.config.name,
+      registered: data.token !== null,
+      registration: this.registration,
+      service: data.service,
+      connection: this.connection.state,
+      mode: this.config.mode,
+      acceptingJobs: data.accepting.value,
+      acceptingReason: data.accepting.reason,
+      acceptingSynced: data.accepting.synced,
+      state: status.state,
+      reasons: status.reasons,
+      supplies: { ...data.supplies },
+      tonerEstimate: estimateToner(data.usage, this.config.resources),
+      pendingStop: data.pendingStop,
+      inquiry: data.inquiry,
+      settings: { ...data.settings },
+      suspendedJobs: this.jobs.held().map((j) => ({ jobId: j.jobId, title: j.title, reason: j.heldFor ?? '' })),
+      recentJobs: this.jobs.recent().map(view),
+    };
+  }
+
+  /** POST /api/service, the settings screen's OK. */
+  async setService(enabled: boolean, policy?: StopPolicy, afterMinutes?: number): Promise<void> {
+    if (enabled) await this.service.enable();
+    else await this.service.disable(policy, afterMinutes);
+  }
+
+  async saveSettings(settings: { stopAccepting: StopPolicy; afterMinutes?: number }): Promise<void> {
+    const store = this.config.store;
+    store.data.settings = {
+      stopAccepting: settings.stopAccepting,
+      afterMinutes: settings.afterMinutes ?? store.data.settings.afterMinutes,
+    };
+    await store.save();
+  }
+
+  answerInquiry(stopAccepting: boolean): Promise<void> {
+    return this.service.answerInquiry(stopAccepting);
+  }
+
+  /** Emulated refill or drain (POST /api/supplies). */
+  async setSupplies(supplies: { toner?: number; paper?: number; memoryMb?: number }): Promise<void> {
+    const store = this.config.store;
+    store.data.supplies = { ...store.data.supplies, ...definedOnly(supplies) };
+    await store.save();
+    this.statusChanged();
+    await this.jobs.resume();
+  }
+
+  /** Emulated error raised or cleared (POST /api/status). */
+  async setDeviceStatus(state: 'idle' | 'stopped', reasons: string[]): Promise<void> {
+    const store = this.config.store;
+    store.data.device = { state, reasons: state === 'stopped' ? reasons : [] };
+    await store.save();
+    this.statusChanged();
+    await this.jobs.resume();
+  }
+
+  /** printer-state and printer-state-reasons as IPP would name them. */
+  status(): PrinterStatusReport {
+    const data = this.config.store.data;
+    const reasons = new Set(data.device.reasons.filter((r) => r !== 'none'));
+    if (data.resourceStop) reasons.add(data.resourceStop.reason);
+    const stopped = data.device.state === 'stopped' || data.resourceStop !== null;
+    return {
+      state: stopped ? 'stopped' : this.jobs.busy ? 'processing' : 'idle',
+      reasons: [...reasons],
+      supplies: { ...data.supplies },
+    };
+  }
+
+  /** T130–T134: every status change is reported while the service is on. */
+  private statusChanged(): void {
+    if (this.service.enabled) this.outbox.setStatus(this.status());
+  }
+
+  /**
+   * The resource stop (T650) and its end (T670), in one place: while the service is on, a new stop
+   * sends accepting-jobs=false with its reason and its end sends true again.
+   */
+  private async applyResourceStop(reason: string | null): Promise<void> {
+    const store = this.config.store;
+    if ((store.data.resourceStop?.reason ?? null) === reason) return;
+    store.data.resourceStop = reason ? { reason } : null;
+    await store.save();
+    this.config.log(reason ? `resource stop: ${reason}` : 'resource stop cleared');
+    if (this.service.enabled) await this.outbox.setAccepting(reason === null, reason);
+    this.statusChanged();
+  }
+
+  private async listJobs(): Promise<number | undefined> {
+    const token = this.config.store.data.token;
+    if (!token || !this.service.enabled) return undefined;
+    return this.jobs.drain(token);
+  }
+
+  private startRegistration(): void {
+    if (this.registering) return;
+    const controller = new AbortController();
+    this.registering = controller;
+    const { cloud, clock, printerId, name, log, store } = this.config;
+    register(
+      {
+        cloud,
+        clock,
+        printerId,
+        name,
+        log,
+        capabilities: CAPABILITIES,
+        show: (shown) => {
+          this.registration = shown;
+          if (shown) log(`to register this printer, open ${shown.claimUrl} and enter the PIN ${shown.pin}`);
+        },
+      },
+      controller.signal,
+    )
+      .then(async (token) => {
+        this.registering = null;
+        store.data.token = token;
+        await store.save();
+        log('registered: access token stored');
+        this.outbox.kick();
+        this.service.tokenReady();
+      })
+      .catch((error: unknown) => {
+        this.registering = null;
+        if (!isAbort(error)) log(`registration stopped: ${message(error)}`);
+      });
+  }
+
+  private async revoked(): Promise<void> {
+    const store = this.config.store;
+    store.data.token = null;
+    await store.save();
+    this.startRegistration();
+  }
+}
+
+/** What this device tells the cloud it can take: PDF, the emulated engine's media. */
+const CAPABILITIES = {
+  documentFormats: ['application/pdf'],
+  media: ['iso_a4_210x297mm', 'na_letter_8.5x11in'],
+  color: true,
+  copies: true,
+};
+
+function view(entry: JournalEntry) {
+  return {
+    jobId: entry.jobId,
+    title: entry.title,
+    step: entry.heldFor ? 'held' : entry.step,
+    outcome: entry.outcome ?? null,
+    updatedAt: entry.updatedAt,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

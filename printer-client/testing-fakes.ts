@@ -1,0 +1,394 @@
+/**
+ * Test doubles for printer-client's ports: a fake clock driven by the test, a fake cloud that
+ * keeps a job table and records every call in order, and a harness that builds a Printer on a
+ * temp state dir with the real file engine.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import {
+  type CloudApi,
+  CloudError,
+  type FetchedJob,
+  type JobListing,
+  type JobStateReport,
+  type PrinterStatusReport,
+  type PushHandlers,
+  type PushMessage,
+  type PushSocket,
+  type RegistrationPoll,
+  type RegistrationStart,
+} from './cloud-api.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import { fileDevice } from './device-file.ts';
+import type { DevicePort } from './device-port.ts';
+import { Printer } from './printer.ts';
+import { PrinterStore } from './printer-store.ts';
+
+export async function flush(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Polls (in real time) until `check` holds: file I/O does not follow the fake clock. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string | (() => string) = 'condition',
+  timeoutMs = 5_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export class FakeClock implements Clock {
+  nowMs: number;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private nextId = 1;
+
+  constructor(start = Date.parse('2026-01-01T00:00:00.000Z')) {
+    this.nowMs = start;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.nowMs + Math.max(0, ms), fn });
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle | null | undefined): void {
+    if (handle) this.timers.delete(handle.id);
+  }
+
+  /** Delays of the timers now set, soonest first. */
+  pending(): number[] {
+    return [...this.timers.values()].map((t) => t.at - this.nowMs).sort((a, b) => a - b);
+  }
+
+  /** Moves time forward, running each due timer at its own time, letting promises settle between. */
+  async advance(ms: number): Promise<void> {
+    const target = this.nowMs + ms;
+    for (;;) {
+      let due: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= target && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.nowMs = due[1].at;
+      due[1].fn();
+      await flush();
+    }
+    this.nowMs = target;
+    await flush();
+  }
+}
+
+export async function makePdf(pages = 1): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) pdf.addPage([595, 842]).drawText(`page ${i + 1}`, { x: 50, y: 780 });
+  return pdf.save();
+}
+
+export interface FakeJob {
+  jobId: string;
+  createdAt: string;
+  title: string;
+  state: string;
+  copies: number;
+  document: Uint8Array;
+  reports: JobStateReport[];
+}
+
+export type CloudCall =
+  | { op: 'register' }
+  | { op: 'pollRegistration' }
+  | { op: 'setAccepting'; acceptingJobs: boolean; reason?: string }
+  | { op: 'putStatus'; status: PrinterStatusReport }
+  | { op: 'listFetchable' }
+  | { op: 'fetchJob'; jobId: string }
+  | { op: 'download'; url: string }
+  | { op: 'putJobState'; jobId: string; report: JobStateReport }
+  | { op: 'openPush' }
+  | { op: 'send'; action: string }
+  | { op: 'close' };
+
+type Op = CloudCall['op'];
+
+export class FakeSocket implements PushSocket {
+  readonly handlers: PushHandlers;
+  readonly cloud: FakeCloud;
+  open = true;
+
+  constructor(cloud: FakeCloud, handlers: PushHandlers) {
+    this.cloud = cloud;
+    this.handlers = handlers;
+  }
+
+  async send(message: { action: 'heartbeat' | 'goodbye' }): Promise<void> {
+    if (!this.open) throw new Error('socket closed');
+    this.cloud.calls.push({ op: 'send', action: message.action });
+  }
+
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.cloud.calls.push({ op: 'close' });
+    this.handlers.onClose(1000);
+  }
+
+  /** The cloud pushes a message. */
+  push(message: PushMessage): void {
+    this.handlers.onMessage(message);
+  }
+
+  /** The network drops the socket. */
+  drop(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.handlers.onClose(1006);
+  }
+}
+
+export class FakeCloud implements CloudApi {
+  readonly calls: CloudCall[] = [];
+  readonly jobs = new Map<string, FakeJob>();
+  readonly sockets: FakeSocket[] = [];
+  token = 'access-token-1';
+  /** Answers for successive registration polls; the last one repeats. */
+  registrationAnswers: RegistrationPoll[] = [{ status: 'complete', printerId: 'P1', accessToken: 'access-token-1' }];
+  pollIntervalSeconds: number | undefined;
+  /** Refuse the WebSocket upgrade with this status. */
+  upgradeStatus: number | undefined;
+  private failures = new Map<Op, number>();
+  private registrations = 0;
+  private jobCounter = 0;
+
+  /** The next `times` calls of `op` fail as if the cloud were unreachable. */
+  fail(op: Op, times = 1): void {
+    this.failures.set(op, times);
+  }
+
+  private check(op: Op): void {
+    const left = this.failures.get(op) ?? 0;
+    if (left > 0) {
+      this.failures.set(op, left - 1);
+      throw new CloudError(0, `${op}: cloud unreachable (fake)`);
+    }
+  }
+
+  private auth(token: string): void {
+    if (token !== this.token) throw new CloudError(401, 'bad token');
+  }
+
+  async addJob(options: { pages?: number; copies?: number; title?: string } = {}): Promise<string> {
+    this.jobCounter++;
+    const jobId = `job-${String(this.jobCounter).padStart(3, '0')}`;
+    this.jobs.set(jobId, {
+      jobId,
+      createdAt: new Date(Date.parse('2026-01-01T00:00:00Z') + this.jobCounter * 1000).toISOString(),
+      title: options.title ?? `Document ${this.jobCounter}`,
+      state: 'pending',
+      copies: options.copies ?? 1,
+      document: await makePdf(options.pages ?? 1),
+      reports: [],
+    });
+    return jobId;
+  }
+
+  get socket(): FakeSocket | undefined {
+    return this.sockets.at(-1);
+  }
+
+  ops(): Op[] {
+    return this.calls.map((c) => c.op);
+  }
+
+  acceptingCalls(): Array<{ acceptingJobs: boolean; reason?: string }> {
+    return this.calls.flatMap((c) => (c.op === 'setAccepting' ? [{ acceptingJobs: c.acceptingJobs, reason: c.reason }] : []));
+  }
+
+  lastAccepting(): { acceptingJobs: boolean; reason?: string } | undefined {
+    return this.acceptingCalls().at(-1);
+  }
+
+  async register(_body: { printerId: string; name: string; capabilities: Record<string, unknown> }) {
+    this.calls.push({ op: 'register' });
+    this.check('register');
+    this.registrations++;
+    const start: RegistrationStart = {
+      registrationId: `reg-${this.registrations}`,
+      pin: `PIN${this.registrations}`,
+      claimUrl: `http://cloud.test/claim/reg-${this.registrations}`,
+      pollToken: `poll-${this.registrations}`,
+      expiresAt: '2026-01-01T00:10:00.000Z',
+      interval: 5,
+    };
+    return start;
+  }
+
+  async pollRegistration(_registrationId: string, _pollToken: string): Promise<RegistrationPoll> {
+    this.calls.push({ op: 'pollRegistration' });
+    this.check('pollRegistration');
+    const answer = this.registrationAnswers.length > 1 ? this.registrationAnswers.shift() : this.registrationAnswers[0];
+    return answer ?? { status: 'pending' };
+  }
+
+  async setAccepting(token: string, _printerId: string, acceptingJobs: boolean, reason?: string) {
+    this.check('setAccepting');
+    this.auth(token);
+    this.calls.push(reason === undefined ? { op: 'setAccepting', acceptingJobs } : { op: 'setAccepting', acceptingJobs, reason });
+  }
+
+  async putStatus(token: string, _printerId: string, status: PrinterStatusReport) {
+    this.check('putStatus');
+    this.auth(token);
+    this.calls.push({ op: 'putStatus', status });
+  }
+
+  async listFetchable(token: string, _printerId: string): Promise<JobListing> {
+    this.calls.push({ op: 'listFetchable' });
+    this.check('listFetchable');
+    this.auth(token);
+    const jobs = [...this.jobs.values()]
+      .filter((j) => j.state === 'pending')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map((j) => ({ jobId: j.jobId, createdAt: j.createdAt, title: j.title, format: 'application/pdf' }));
+    return this.pollIntervalSeconds ? { jobs, pollIntervalSeconds: this.pollIntervalSeconds } : { jobs };
+  }
+
+  async fetchJob(token: string, _printerId: string, jobId: string): Promise<FetchedJob> {
+    this.calls.push({ op: 'fetchJob', jobId });
+    this.check('fetchJob');
+    this.auth(token);
+    const job = this.jobs.get(jobId);
+    if (!job) throw new CloudError(404, 'no such job');
+    if (job.state !== 'pending') throw new CloudError(409, 'leased');
+    job.state = 'processing';
+    return {
+      job: { jobId, title: job.title, copies: job.copies },
+      documentUrl: `http://cloud.test/documents/${jobId}`,
+      format: 'application/pdf',
+    };
+  }
+
+  async download(token: string, documentUrl: string): Promise<Uint8Array> {
+    this.calls.push({ op: 'download', url: documentUrl });
+    this.check('download');
+    this.auth(token);
+    const job = this.jobs.get(documentUrl.split('/').pop() ?? '');
+    if (!job) throw new CloudError(404, 'no such document');
+    return job.document;
+  }
+
+  async putJobState(token: string, _printerId: string, jobId: string, report: JobStateReport) {
+    this.check('putJobState');
+    this.auth(token);
+    this.calls.push({ op: 'putJobState', jobId, report });
+    const job = this.jobs.get(jobId);
+    if (!job) throw new CloudError(404, 'no such job');
+    if (['completed', 'aborted', 'canceled'].includes(job.state)) throw new CloudError(409, 'job is finished');
+    job.state = report.state;
+    job.reports.push(report);
+  }
+
+  async openPush(token: string, handlers: PushHandlers): Promise<PushSocket> {
+    this.calls.push({ op: 'openPush' });
+    this.check('openPush');
+    if (this.upgradeStatus) throw new CloudError(this.upgradeStatus, 'upgrade refused');
+    this.auth(token);
+    const socket = new FakeSocket(this, handlers);
+    this.sockets.push(socket);
+    return socket;
+  }
+}
+
+/** Counts prints, so a test can prove a job was printed exactly once. */
+export function countingDevice(inner: DevicePort): DevicePort & { printed: string[]; failWith?: Error } {
+  const device: DevicePort & { printed: string[]; failWith?: Error } = {
+    uri: inner.uri,
+    printed: [],
+    open: () => inner.open(),
+    status: () => inner.status(),
+    async print(request) {
+      if (device.failWith) throw device.failWith;
+      device.printed.push(request.jobId);
+      return inner.print(request);
+    },
+  };
+  return device;
+}
+
+export interface HarnessOptions {
+  dir?: string;
+  cloud?: FakeCloud;
+  clock?: FakeClock;
+  mode?: 'push' | 'poll';
+  toner?: number;
+  paper?: number;
+  memoryMb?: number;
+  tonerEstimate?: number;
+  tonerPerPage?: number;
+  /** Start already registered (token stored), as after T62. */
+  registered?: boolean;
+}
+
+export interface Harness {
+  printer: Printer;
+  cloud: FakeCloud;
+  clock: FakeClock;
+  store: PrinterStore;
+  device: ReturnType<typeof countingDevice>;
+  dir: string;
+  outDir: string;
+  logs: string[];
+  /** Files the engine wrote. */
+  printedFiles(): Promise<string[]>;
+}
+
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cloudprint-pc-')));
+  const cloud = options.cloud ?? new FakeCloud();
+  const clock = options.clock ?? new FakeClock();
+  const store = await PrinterStore.open(dir, {
+    supplies: { toner: options.toner ?? 100, paper: options.paper ?? 500, memoryMb: options.memoryMb ?? 64 },
+    afterMinutes: 60,
+  });
+  if (options.registered !== false && !store.data.token) {
+    store.data.token = cloud.token;
+    await store.save();
+  }
+  const outDir = join(dir, 'out');
+  const device = countingDevice(fileDevice(outDir));
+  const logs: string[] = [];
+  const printer = new Printer({
+    printerId: 'P1',
+    name: 'Office',
+    mode: options.mode ?? 'push',
+    cloud,
+    clock,
+    store,
+    device,
+    resources: { tonerPerPage: options.tonerPerPage ?? 1, tonerEstimate: options.tonerEstimate ?? 5 },
+    heartbeatMs: 240_000,
+    minuteMs: 60_000,
+    log: (line) => logs.push(line),
+  });
+  await printer.start();
+  await flush();
+  return {
+    printer,
+    cloud,
+    clock,
+    store,
+    device,
+    dir,
+    outDir,
+    logs,
+    printedFiles: async () => (await readdir(outDir).catch(() => [] as string[])).sort(),
+  };
+}
