@@ -12,8 +12,12 @@ import type { Notifier, PrinterStore } from '../core/ports.ts';
 import { connectionsClient } from './aws-clients.ts';
 import { logger } from './logger.ts';
 
+/** GoneException by class or name, or a bare 410 from a gateway that sends no error type. */
 function isGone(error: unknown): boolean {
-  return error instanceof GoneException || (error instanceof Error && error.name === 'GoneException');
+  if (error instanceof GoneException) return true;
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === 'GoneException' || status === 410;
 }
 
 export class WsNotifier implements Notifier {

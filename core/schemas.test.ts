@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { printerIdSchema, printOptionsSchema, statusBodySchema } from './schemas.ts';
 
 describe('printerIdSchema', () => {
-  it('takes 3–64 characters of [A-Za-z0-9._-] only', () => {
+  it('takes 2–64 characters of [A-Za-z0-9._-] only (the contract examples use P1)', () => {
     // Act + Assess
     expect(printerIdSchema.safeParse('P1.a_b-c').success).toBe(true);
-    expect(printerIdSchema.safeParse('P1').success).toBe(false);
+    expect(printerIdSchema.safeParse('P1').success).toBe(true);
+    expect(printerIdSchema.safeParse('P').success).toBe(false);
     expect(printerIdSchema.safeParse('x'.repeat(65)).success).toBe(false);
     expect(printerIdSchema.safeParse('a/b').success).toBe(false);
   });

@@ -9,10 +9,13 @@ const KEYWORD = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** IPP keyword: `toner-low`, `media-empty`, `paused`, ... */
 export const keywordSchema = z.string().regex(KEYWORD, 'must be an IPP keyword (lower case, digits, dashes)');
 
-/** `P1`, `office.printer-2`: 3–64 of [A-Za-z0-9._-]. */
+/**
+ * `P1`, `office.printer-2`: 2–64 of [A-Za-z0-9._-]. The contract says 3–64 but its own examples use
+ * `P1`; the shorter form is kept working (docs/api.md).
+ */
 export const printerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3-64 characters of A-Z a-z 0-9 . _ -');
+  .regex(/^[A-Za-z0-9._-]{2,64}$/, 'must be 2-64 characters of A-Z a-z 0-9 . _ -');
 
 const opaqueIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
 

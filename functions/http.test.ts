@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { logger } from '../adapters/logger.ts';
 import { BadRequestError, NotAcceptingJobsError } from '../core/errors.ts';
 import { bodySize, errorResponse, prefersHtml, validate } from './http.ts';
 import { httpEvent } from './testing/cloud.ts';
@@ -18,9 +19,12 @@ describe('errorResponse', () => {
   });
 
   it('answers anything else with 500 and a fixed message, never the error or its stack', () => {
+    // Prepare
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
     // Act
     const answer = errorResponse(new Error('secret table name in /var/task/x.js'));
     // Assess
+    expect(logged).toHaveBeenCalledOnce();
     expect(answer.statusCode).toBe(500);
     expect(String(answer.body)).toBe('{"error":"internal","message":"Internal server error"}');
   });

@@ -39,13 +39,15 @@ export class CloudprintStack extends Stack {
     this.webSocketApi.addRoutes(fns.connect, fns.authorizer);
     this.httpApi = new CloudprintHttpApi(this, 'Http', { functions: fns });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'the API URL printers and terminals use' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.httpApi.url,
+      description: 'the API URL printers and terminals use',
+    });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.stage.url });
     new CfnOutput(this, 'OwnerKeySecretArn', {
       value: this.data.ownerKey.secretArn,
       description: 'aws secretsmanager get-secret-value --secret-id <this> shows the owner key',
     });
     new CfnOutput(this, 'DocumentsBucket', { value: this.data.documents.bucketName });
-
   }
 }

@@ -19,7 +19,10 @@ import type { Data } from './data.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { LAMBDA_ARCHITECTURE } from './platform.ts';
 
-export const FUNCTION_NAMES = [...(Object.keys(HANDLERS) as HandlerName[]), 'authorizer'] as const satisfies readonly FunctionName[];
+export const FUNCTION_NAMES = [
+  ...(Object.keys(HANDLERS) as HandlerName[]),
+  'authorizer',
+] as const satisfies readonly FunctionName[];
 
 /** The authorizer answers every $connect: small and quick. */
 const AUTHORIZER_SIZE = { memoryMb: 256, timeoutSeconds: 10 } as const;
@@ -117,11 +120,13 @@ export class Functions extends Construct {
 
 function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): void {
   const access = FUNCTION_ACCESS[name];
-  for (const [table, rights] of Object.entries(access.tables)) {
+  for (const table of TABLES) {
+    const rights = access.tables[table.name];
+    if (!rights?.length) continue;
     role.addToPolicy(
       new PolicyStatement({
         actions: rights.flatMap((right) => TABLE_ACTIONS[right]),
-        resources: [props.data.tables[table as keyof typeof access.tables].tableArn],
+        resources: [props.data.tables[table.name].tableArn],
       }),
     );
   }

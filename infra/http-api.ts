@@ -54,7 +54,10 @@ export class CloudprintHttpApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: HTTP_THROTTLE,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: HTTP_ACCESS_LOG_FORMAT },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: HTTP_ACCESS_LOG_FORMAT,
+      },
     });
 
     const integrations = new Map<HttpRoute['fn'], HttpLambdaIntegration>();
@@ -66,7 +69,11 @@ export class CloudprintHttpApi extends Construct {
         });
         integrations.set(route.fn, integration);
       }
-      for (const added of this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration })) {
+      for (const added of this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+      })) {
         acknowledge(
           added,
           'AwsSolutions-APIG4',

@@ -23,7 +23,10 @@ interface PackageJson {
   optionalDependencies?: Record<string, string>;
 }
 
-const PLATFORM_PACKAGES = new Set([`@img/sharp-${SHARP_PLATFORM.name}`, `@img/sharp-libvips-${SHARP_PLATFORM.name}`]);
+const PLATFORM_PACKAGES = new Set([
+  `@img/sharp-${SHARP_PLATFORM.name}`,
+  `@img/sharp-libvips-${SHARP_PLATFORM.name}`,
+]);
 
 /**
  * sharp, its runtime dependencies, and of its optional (per-platform) dependencies only the two

@@ -44,7 +44,9 @@ export interface Synthesized {
 export function synthesize(): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'cloudprint-cdk-out-'));
   // the feature flags of cdk.json, so tests synthesize what `cdk synth` does
-  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   const app = new App({ outdir, context });
   const functionsDir = writeFixtureHandlers();
   try {
@@ -102,4 +104,9 @@ export function resolvedKey(synthesized: Synthesized, value: string): string {
 /** The logical id CloudFormation knows a construct's resource by. */
 export function logicalId(synthesized: Synthesized, construct: IConstruct): string {
   return synthesized.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Removes the cloud assembly (a copy of the sharp layer and seven bundles) once a file is done. */
+export function dispose(synthesized: Synthesized | undefined): void {
+  if (synthesized) rmSync(synthesized.outdir, { recursive: true, force: true });
 }

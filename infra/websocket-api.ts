@@ -34,7 +34,9 @@ export class CloudprintWebSocketApi extends Construct {
     // WebSocket stages (unlike HTTP APIs) log through the account-wide API Gateway CloudWatch role
     this.cloudWatchRole = new Role(this, 'CloudWatchRole', {
       assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
-      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
     });
     acknowledge(
       this.cloudWatchRole,
@@ -43,7 +45,9 @@ export class CloudprintWebSocketApi extends Construct {
     );
     // the setting is account-wide: other APIs may rely on it after this stack is gone
     this.cloudWatchRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: this.cloudWatchRole.roleArn });
+    const account = new CfnAccount(this, 'ApiGatewayAccount', {
+      cloudWatchRoleArn: this.cloudWatchRole.roleArn,
+    });
     account.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
@@ -52,7 +56,10 @@ export class CloudprintWebSocketApi extends Construct {
       stageName: WEBSOCKET_STAGE,
       autoDeploy: true,
       throttle: WEBSOCKET_THROTTLE,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: WEBSOCKET_ACCESS_LOG_FORMAT },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: WEBSOCKET_ACCESS_LOG_FORMAT,
+      },
     });
     this.stage.node.addDependency(account);
   }

@@ -154,6 +154,13 @@ describe('local cloud', () => {
       from: 'testing/functions/terminal',
       routeKey: 'GET /v1/config',
     });
+    const authorizer = await load('connect/authorizer');
+    const event = { headers: { Authorization: 'Bearer good' }, methodArn: 'arn:x' };
+    expect(await authorizer(event, {} as never)).toMatchObject({
+      principalId: 'printer',
+      context: { printerId: 'P1' },
+    });
+    await expect(authorizer({ ...event, headers: {} }, {} as never)).rejects.toThrow('Unauthorized');
     await expect(load('nope/handler')).rejects.toThrow();
   });
 });

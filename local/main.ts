@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   data       ${cloud.dataDir}
   local.json ${cloud.localJsonPath}
   owner key  ${cloud.ownerKey}
-Printers: npm run printer -- --server ${cloud.apiUrl} --printer-id P1
+Printers: npm run printer -- --server ${cloud.apiUrl} --printer-id office-1
 Claim a printer: open the claim URL it shows (or ${cloud.apiUrl}/claim), sign in with the owner key, type its PIN.
 Ctrl-C stops.`);
 

@@ -5,17 +5,15 @@ import { newSecret } from '../core/secrets.ts';
 
 export async function loadOrCreateOwnerKey(dataDir: string): Promise<string> {
   const file = join(dataDir, 'owner-key');
-  try {
-    const existing = (await readFile(file, 'utf8')).trim();
-    if (existing.length >= 22) return existing;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
   // wx: of two processes starting on one fresh dir, one writes and both read the same key
   await writeFile(file, `${newSecret()}\n`, { mode: 0o600, flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     },
   );
-  return (await readFile(file, 'utf8')).trim();
+  const key = (await readFile(file, 'utf8')).trim();
+  // 22 base64url characters are 128 bits: anything shorter is not a key this cloud made
+  if (!/^[A-Za-z0-9_-]{22,}$/.test(key))
+    throw new Error(`${file} does not hold an owner key (≥128 bits, base64url)`);
+  return key;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -148,6 +149,21 @@ describe('local WebSocket gateway', () => {
     expect(gateway.connectionCount()).toBe(0);
   });
 
+  it('answers a broken handshake 400 without running the authorizer', async () => {
+    const authorizations = fake.of(AUTHORIZER).length;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(gateway.callbackUrl, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', Authorization: 'Bearer good' },
+      });
+      req.on('response', (res) => resolve(res.statusCode ?? 0));
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(fake.of(AUTHORIZER).length).toBe(authorizations);
+  });
+
   it('passes the authorizer context on $connect and on every later event of the connection', async () => {
     const { ws, connectionId, closed } = await connect();
     const connectEvent = fake.of(CONNECT).find((c) => c.event.requestContext.connectionId === connectionId);
@@ -222,6 +238,48 @@ describe('local WebSocket gateway', () => {
         body: JSON.stringify({ pong: JSON.parse(e.body ?? '{}') }),
       }));
     }
+  });
+
+  it('tells the client of a failed message handler as API Gateway does, and keeps the socket open', async () => {
+    const { ws, messages, connectionId } = await connect();
+    fake.set(CONNECT, async (event) => {
+      if ((event as { requestContext: { routeKey: string } }).requestContext.routeKey === 'goodbye')
+        throw new Error('boom');
+      return { statusCode: 200 };
+    });
+    try {
+      ws.send(JSON.stringify({ action: 'goodbye' }));
+      const reply = JSON.parse(await until(() => messages[0])) as Record<string, unknown>;
+      expect(reply).toMatchObject({ message: 'Internal server error', connectionId });
+      expect(typeof reply.requestId).toBe('string');
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      connectHandler(fake, (e) => ({
+        statusCode: 200,
+        body: JSON.stringify({ pong: JSON.parse(e.body ?? '{}') }),
+      }));
+    }
+  });
+
+  it('refuses the upgrade with 500 when $connect throws or the authorizer fails', async () => {
+    fake.set(CONNECT, async () => {
+      throw new Error('table gone');
+    });
+    try {
+      await expect(open(gateway.url, 'good')).rejects.toThrow('refused 500');
+    } finally {
+      connectHandler(fake, (e) => ({
+        statusCode: 200,
+        body: JSON.stringify({ pong: JSON.parse(e.body ?? '{}') }),
+      }));
+    }
+    fake.set(AUTHORIZER, async () => ({ principalId: 'x' }));
+    try {
+      await expect(open(gateway.url, 'good')).rejects.toThrow('refused 500');
+    } finally {
+      authorizerFor(fake);
+    }
+    expect(gateway.connectionCount()).toBe(0);
   });
 
   it('serves @connections POST, GET and DELETE to the real SDK client, and 410 GoneException after', async () => {

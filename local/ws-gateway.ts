@@ -197,6 +197,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<WsGatew
 
   const onUpgrade = async (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // a handshake the socket layer would reject must not run the authorizer and $connect first
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
+      refuseUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const info: ConnectionInfo = {
       connectionId: newConnectionId(),

@@ -72,7 +72,11 @@ export interface PushSocket {
 }
 
 export interface CloudApi {
-  register(body: { printerId: string; name: string; capabilities: Record<string, unknown> }): Promise<RegistrationStart>;
+  register(body: {
+    printerId: string;
+    name: string;
+    capabilities: Record<string, unknown>;
+  }): Promise<RegistrationStart>;
   pollRegistration(registrationId: string, pollToken: string): Promise<RegistrationPoll>;
   setAccepting(token: string, printerId: string, acceptingJobs: boolean, reason?: string): Promise<void>;
   putStatus(token: string, printerId: string, status: PrinterStatusReport): Promise<void>;
@@ -95,9 +99,12 @@ export class CloudError extends Error {
     this.code = code;
   }
 
-  /** The token is no longer good: the printer must register again. */
+  /**
+   * The cloud no longer knows the access token (replaced by a new registration): register again.
+   * Only 401: a 403 (from the cloud, or from document storage) is not about the token.
+   */
   get unauthorized(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401;
   }
 }
 

@@ -6,7 +6,8 @@ import { FakeClock, FakeCloud, flush, until } from './testing-fakes.ts';
 function connection(options: { mode?: 'push' | 'poll'; random?: () => number } = {}) {
   const cloud = new FakeCloud();
   const clock = new FakeClock();
-  const events = { ready: 0, hints: 0, revoked: 0, states: [] as ConnectionState[] };
+  const events = { ready: 0, revoked: 0, states: [] as ConnectionState[] };
+  let failures = 0;
   let token: string | null = cloud.token;
   const conn = new CloudConnection({
     cloud,
@@ -19,10 +20,11 @@ function connection(options: { mode?: 'push' | 'poll'; random?: () => number } =
     handlers: {
       onReady: async () => {
         events.ready++;
+        if (failures > 0) {
+          failures--;
+          throw new Error('listing failed');
+        }
         return cloud.pollIntervalSeconds;
-      },
-      onHint: () => {
-        events.hints++;
       },
       onRevoked: () => {
         events.revoked++;
@@ -31,22 +33,34 @@ function connection(options: { mode?: 'push' | 'poll'; random?: () => number } =
       onChange: (state) => events.states.push(state),
     },
   });
-  return { cloud, clock, conn, events };
+  return {
+    cloud,
+    clock,
+    conn,
+    events,
+    failListing: (times: number) => {
+      failures = times;
+    },
+  };
 }
 
 describe('Backoff', () => {
   it('doubles up to the cap, jitters within the upper half, and resets', () => {
     const low = new Backoff({ baseMs: 1_000, maxMs: 8_000, random: () => 0 });
-    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
+    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([
+      500, 1_000, 2_000, 4_000, 4_000,
+    ]);
     const high = new Backoff({ baseMs: 1_000, maxMs: 8_000, random: () => 0.999_999 });
-    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
+    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([
+      1_000, 2_000, 4_000, 8_000, 8_000,
+    ]);
     high.reset();
     expect(high.next()).toBe(1_000);
   });
 });
 
 describe('CloudConnection (push)', () => {
-  it('connects, lists on connect, passes hints on, and heartbeats every interval', async () => {
+  it('connects, lists on connect and on each push hint, and heartbeats every interval', async () => {
     // Prepare
     const { cloud, clock, conn, events } = connection();
 
@@ -58,7 +72,7 @@ describe('CloudConnection (push)', () => {
 
     // Assess
     expect(conn.state).toBe('connected');
-    expect(events).toMatchObject({ ready: 1, hints: 1, states: ['connecting', 'connected'] });
+    expect(events).toMatchObject({ ready: 2, states: ['connecting', 'connected'] });
     expect(cloud.calls.filter((c) => c.op === 'send')).toEqual([
       { op: 'send', action: 'heartbeat' },
       { op: 'send', action: 'heartbeat' },
@@ -94,6 +108,25 @@ describe('CloudConnection (push)', () => {
     cloud.socket?.drop();
     await flush();
     expect(clock.pending()[0]).toBe(500);
+  });
+
+  it('a listing that fails after a hint is retried with backoff while connected', async () => {
+    // Prepare
+    const { cloud, clock, conn, events, failListing } = connection();
+    conn.start();
+    await flush();
+    failListing(2);
+
+    // Act
+    cloud.socket?.push({ type: 'job-available', jobId: 'j1' });
+    await flush();
+    await clock.advance(500);
+    await clock.advance(1_000);
+    await clock.advance(60_000);
+
+    // Assess: connect, the failed hint, two retries (the second one succeeds), nothing more
+    expect(events.ready).toBe(4);
+    expect(conn.state).toBe('connected');
   });
 
   it('a refused upgrade (401) is a revocation: no retry loop', async () => {

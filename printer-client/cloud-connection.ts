@@ -1,22 +1,21 @@
 /**
  * The connection sub-state of an enabled service: a push connection (WebSocket, patent T120) kept
  * open with heartbeats and reopened with backoff when lost, or, in poll mode (variation 1), a
- * periodic poll of the job list. Which jobs to take is not decided here: `onReady` is called on
- * every (re)connect and every poll, `onHint` on each push.
+ * periodic poll of the job list. Which jobs to take is not decided here: `onReady` (list the
+ * fetchable jobs) is called on every (re)connect, every `job-available` push and every poll, and
+ * retried with backoff while it fails.
  */
 import { Backoff } from './backoff.ts';
+import type { Clock, TimerHandle } from './clock.ts';
 import type { CloudApi, PushSocket } from './cloud-api.ts';
 import { isCloudError } from './cloud-api.ts';
-import type { Clock, TimerHandle } from './clock.ts';
 
 export const CONNECTION_STATES = ['off', 'connecting', 'connected', 'polling'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export interface ConnectionHandlers {
-  /** Connected or time to poll: list the fetchable jobs. Returns the cloud's poll interval, if it said one. */
+  /** Connected, pushed a hint, or time to poll: list the fetchable jobs. Returns the cloud's poll interval, if it said one. */
   onReady(): Promise<number | undefined>;
-  /** A `job-available` push. */
-  onHint(): void;
   /** The cloud revoked the token (message or refused upgrade): register again. */
   onRevoked(): void;
   onChange(state: ConnectionState): void;
@@ -42,6 +41,7 @@ export class CloudConnection {
   private socket: PushSocket | null = null;
   private timer: TimerHandle | null = null;
   private heartbeat: TimerHandle | null = null;
+  private relist: TimerHandle | null = null;
   /** Bumped on every start/stop so callbacks of an older session do nothing. */
   private session = 0;
   private pollMs: number;
@@ -100,7 +100,8 @@ export class CloudConnection {
       socket = await this.options.cloud.openPush(token, {
         onMessage: (message) => {
           if (session !== this.session) return;
-          if (message.type === 'job-available') this.options.handlers.onHint();
+          // A push is a hint: the list says what to take.
+          if (message.type === 'job-available') void this.ready(session);
           else if (message.type === 'revoked') this.revoked();
         },
         onClose: (code) => {
@@ -113,7 +114,8 @@ export class CloudConnection {
       });
     } catch (error) {
       if (session !== this.session) return;
-      if (isCloudError(error) && error.unauthorized) return this.revoked();
+      // CONTRACT.md: an upgrade with a bad token is refused with 401 or 403.
+      if (isCloudError(error) && (error.status === 401 || error.status === 403)) return this.revoked();
       this.options.log(`push connection failed: ${error instanceof Error ? error.message : error}`);
       return this.retry(session);
     }
@@ -166,13 +168,18 @@ export class CloudConnection {
   private async ready(session: number): Promise<void> {
     try {
       await this.options.handlers.onReady();
+      this.backoff.reset();
     } catch (error) {
       if (session !== this.session) return;
       if (isCloudError(error) && error.unauthorized) return this.revoked();
-      // The list must be read once per connection: try again while still connected.
+      if (this.relist) return; // a retry is already due
+      // What was listed or hinted must not wait for the next push: try again while still connected.
       const delay = this.backoff.next();
-      this.options.log(`listing jobs failed (${error instanceof Error ? error.message : error}); again in ${delay} ms`);
-      this.timer = this.options.clock.setTimer(() => {
+      this.options.log(
+        `listing jobs failed (${error instanceof Error ? error.message : error}); again in ${delay} ms`,
+      );
+      this.relist = this.options.clock.setTimer(() => {
+        this.relist = null;
         if (session === this.session && this.socket) void this.ready(session);
       }, delay);
     }
@@ -186,8 +193,10 @@ export class CloudConnection {
   private clearTimers(): void {
     this.options.clock.clearTimer(this.timer);
     this.options.clock.clearTimer(this.heartbeat);
+    this.options.clock.clearTimer(this.relist);
     this.timer = null;
     this.heartbeat = null;
+    this.relist = null;
   }
 
   private set(state: ConnectionState): void {

@@ -28,12 +28,17 @@ describe('HttpCloudApi', () => {
     // Act
     const start = await api.register({ printerId: 'P1', name: 'Office', capabilities: {} });
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await api.pollRegistration(start.registrationId, start.pollToken));
+    for (let i = 0; i < 4; i++)
+      answers.push(await api.pollRegistration(start.registrationId, start.pollToken));
 
     // Assess
     expect(start).toMatchObject({ registrationId: 'R1', pin: 'ABCD-EFGH', interval: 1 });
     expect(answers.map((a) => a.status)).toEqual(['pending', 'slow_down', 'expired', 'complete']);
-    expect(cloud.find('POST', '/v1/registrations')[0]?.body).toEqual({ printerId: 'P1', name: 'Office', capabilities: {} });
+    expect(cloud.find('POST', '/v1/registrations')[0]?.body).toEqual({
+      printerId: 'P1',
+      name: 'Office',
+      capabilities: {},
+    });
   });
 
   it('printer routes carry the bearer token and the contract bodies; listing reads X-Poll-Interval', async () => {
@@ -57,7 +62,10 @@ describe('HttpCloudApi', () => {
       { acceptingJobs: true },
     ]);
     expect(cloud.requests.every((r) => r.path === '/v1/config' || r.auth === `Bearer ${token}`)).toBe(true);
-    expect(listing).toEqual({ jobs: [expect.objectContaining({ jobId, title: 'Hello' })], pollIntervalSeconds: 1 });
+    expect(listing).toEqual({
+      jobs: [expect.objectContaining({ jobId, title: 'Hello' })],
+      pollIntervalSeconds: 1,
+    });
     expect(Buffer.from(document).subarray(0, 5).toString()).toBe('%PDF-');
     expect(cloud.jobs.get(jobId)?.state).toBe('completed');
   });
@@ -71,7 +79,9 @@ describe('HttpCloudApi', () => {
     // Act
     const conflict = await api.fetchJob(cloud.accessToken, 'P1', jobId).catch((e: unknown) => e);
     const unauthorized = await api.listFetchable('wrong', 'P1').catch((e: unknown) => e);
-    const unreachable = await new HttpCloudApi('http://127.0.0.1:1').listFetchable('t', 'P1').catch((e: unknown) => e);
+    const unreachable = await new HttpCloudApi('http://127.0.0.1:1')
+      .listFetchable('t', 'P1')
+      .catch((e: unknown) => e);
 
     // Assess
     expect(conflict).toBeInstanceOf(CloudError);
@@ -110,7 +120,9 @@ describe('HttpCloudApi', () => {
     const { api } = await stub();
 
     // Act
-    const error = await api.openPush('bad-token', { onMessage: () => {}, onClose: () => {} }).catch((e: unknown) => e);
+    const error = await api
+      .openPush('bad-token', { onMessage: () => {}, onClose: () => {} })
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toMatchObject({ status: 401, unauthorized: true });

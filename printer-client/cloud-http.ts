@@ -68,12 +68,20 @@ export class HttpCloudApi implements CloudApi {
   }
 
   async putJobState(token: string, printerId: string, jobId: string, report: JobStateReport) {
-    await this.json('PUT', `${printerPath(printerId)}/jobs/${encodeURIComponent(jobId)}/state`, token, report);
+    await this.json(
+      'PUT',
+      `${printerPath(printerId)}/jobs/${encodeURIComponent(jobId)}/state`,
+      token,
+      report,
+    );
   }
 
   async openPush(token: string, handlers: PushHandlers): Promise<PushSocket> {
     const url = await this.discoverWebsocketUrl();
-    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: 15_000 });
+    const socket = new WebSocket(url, {
+      headers: { authorization: `Bearer ${token}` },
+      handshakeTimeout: 15_000,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('unexpected-response', (_req, res) => {
@@ -124,7 +132,8 @@ export class HttpCloudApi implements CloudApi {
     if (this.websocketUrl) return this.websocketUrl;
     const answer = await this.json('GET', '/v1/config');
     const url = (answer.body as { websocketUrl?: unknown }).websocketUrl;
-    if (typeof url !== 'string' || !url) throw new CloudError(answer.status, 'GET /v1/config has no websocketUrl');
+    if (typeof url !== 'string' || !url)
+      throw new CloudError(answer.status, 'GET /v1/config has no websocketUrl');
     this.websocketUrl = url;
     return url;
   }

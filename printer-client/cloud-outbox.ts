@@ -4,8 +4,8 @@
  * the state file so it is sent after a restart. Nothing else sends these two commands.
  */
 import { Backoff } from './backoff.ts';
-import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
 import type { Clock, TimerHandle } from './clock.ts';
+import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
 import type { PrinterStore } from './printer-store.ts';
 
 export interface OutboxDeps {
@@ -88,7 +88,9 @@ export class CloudOutbox {
         const accepting = store.data.accepting;
         if (!accepting.synced) {
           await cloud.setAccepting(token, printerId, accepting.value, accepting.reason ?? undefined);
-          this.deps.log(`accepting-jobs=${accepting.value}${accepting.reason ? ` (${accepting.reason})` : ''} sent`);
+          this.deps.log(
+            `accepting-jobs=${accepting.value}${accepting.reason ? ` (${accepting.reason})` : ''} sent`,
+          );
           // Only mark it sent if no newer instruction replaced it meanwhile.
           if (store.data.accepting === accepting) {
             store.data.accepting = { ...accepting, synced: true };
@@ -105,7 +107,9 @@ export class CloudOutbox {
       } catch (error) {
         if (this.stopped) return;
         const delay = this.backoff.next();
-        this.deps.log(`cloud command failed (${error instanceof Error ? error.message : error}); retry in ${delay} ms`);
+        this.deps.log(
+          `cloud command failed (${error instanceof Error ? error.message : error}); retry in ${delay} ms`,
+        );
         this.retry = this.deps.clock.setTimer(() => this.kick(), delay);
         return;
       }

@@ -24,7 +24,7 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   OPERATION Print-Job
   GROUP operation-attributes-tag
   ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
+  ATTR language attributes-natural-language en
   ATTR uri printer-uri $uri
   ATTR name requesting-user-name cloudprint
   ATTR name job-name ${quote(request.title || request.jobId)}
@@ -45,7 +45,7 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   OPERATION Get-Printer-Attributes
   GROUP operation-attributes-tag
   ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
+  ATTR language attributes-natural-language en
   ATTR uri printer-uri $uri
   ATTR keyword requested-attributes printer-state,printer-state-reasons
   STATUS successful-ok
@@ -71,7 +71,8 @@ async function runTest(ipptool: string, uri: string, test: string, file?: string
     await writeFile(testFile, test);
     const args = ['-T', String(TIMEOUT_MS / 1000), '-t', ...(file ? ['-f', file] : []), uri, testFile];
     const { code, output } = await run(ipptool, args);
-    if (code !== 0) throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${output.trim().slice(-500)}`);
+    if (code !== 0)
+      throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${output.trim().slice(-500)}`);
     return output;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -90,7 +91,9 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
     });
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new DeviceError(error.code === 'ENOENT' ? `${command} not found: install cups-ipp-utils` : error.message),
+        new DeviceError(
+          error.code === 'ENOENT' ? `${command} not found: install cups-ipp-utils` : error.message,
+        ),
       ),
     );
     child.once('close', (code) => resolve({ code, output }));

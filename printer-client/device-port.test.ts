@@ -33,7 +33,14 @@ describe('file engine', () => {
 
     // Act
     await device.open();
-    const result = await device.print({ jobId: 'J1', printerId: 'P1', title: 'Report', pages: 2, copies: 3, document });
+    const result = await device.print({
+      jobId: 'J1',
+      printerId: 'P1',
+      title: 'Report',
+      pages: 2,
+      copies: 3,
+      document,
+    });
 
     // Assess
     expect(result).toEqual({ impressions: 6 });
@@ -64,7 +71,14 @@ describe('ipp engine (ipptool)', () => {
 
     // Act
     await device.open();
-    const result = await device.print({ jobId: 'J1', printerId: 'P1', title: 'Say "hi"', pages: 2, copies: 2, document });
+    const result = await device.print({
+      jobId: 'J1',
+      printerId: 'P1',
+      title: 'Say "hi"',
+      pages: 2,
+      copies: 2,
+      document,
+    });
     const status = await device.status();
 
     // Assess

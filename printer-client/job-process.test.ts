@@ -89,6 +89,47 @@ describe('printing a job (T144–T150)', () => {
 });
 
 describe('the journal: never print twice, never lose a job', () => {
+  it('a download that failed is retried, and the job printed once', async () => {
+    // Prepare
+    const h = await online();
+    const jobId = await h.cloud.addJob();
+    h.cloud.fail('download', 1);
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.store.data.journal[jobId]?.step === 'fetched', 'fetched, not spooled');
+    await h.clock.advance(1_000);
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
+
+    // Assess
+    expect(h.device.printed).toEqual([jobId]);
+    expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(1);
+  });
+
+  it('a document URL that stopped working: the job is taken again once its lease ran out', async () => {
+    // Prepare
+    const h = await online();
+    const jobId = await h.cloud.addJob();
+    h.cloud.fail('download', 3, 403);
+
+    // Act: the first download and its retry fail; taking it again is refused while leased (409)
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.store.data.journal[jobId]?.step === 'fetched', 'fetched');
+    await h.clock.advance(1_000);
+    await until(
+      () => h.cloud.ops().filter((op) => op === 'fetchJob').length === 2,
+      () => `fetch again refused ${h.cloud.ops().join()} ${h.logs.join('\n')} ${h.clock.pending()}`,
+    );
+    const job = h.cloud.jobs.get(jobId);
+    if (job) job.leaseExpired = true;
+    await h.clock.advance(60_000);
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
+
+    // Assess
+    expect(h.device.printed).toEqual([jobId]);
+    expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(3);
+  });
+
   it('printed but not reported before a restart: reported after it, not printed again', async () => {
     // Prepare
     const first = await online();
@@ -150,7 +191,9 @@ describe('the journal: never print twice, never lose a job', () => {
     await until(() => again.printer.snapshot().connection === 'connected', 'reconnected');
 
     // Assess
-    expect(again.printer.snapshot().suspendedJobs).toEqual([{ jobId, title: 'Document 1', reason: 'media-empty' }]);
+    expect(again.printer.snapshot().suspendedJobs).toEqual([
+      { jobId, title: 'Document 1', reason: 'media-empty' },
+    ]);
     expect(again.device.printed).toEqual([]);
     await again.printer.setSupplies({ paper: 10 });
     await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'completed');

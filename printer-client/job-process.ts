@@ -8,11 +8,17 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
-import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } from './cloud-api.ts';
 import type { Clock } from './clock.ts';
+import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } from './cloud-api.ts';
 import { DeviceError, type DevicePort } from './device-port.ts';
 import type { JournalEntry, PrinterStore } from './printer-store.ts';
-import { consumption, errorReason, insufficiency, type JobNeed, type ResourceSettings } from './resource-policy.ts';
+import {
+  consumption,
+  errorReason,
+  insufficiency,
+  type JobNeed,
+  type ResourceSettings,
+} from './resource-policy.ts';
 
 export interface JobProcessorDeps {
   store: PrinterStore;
@@ -59,8 +65,11 @@ export class JobProcessor {
   /** After a restart: finish what the journal says was under way. */
   recover(): Promise<void> {
     return this.exclusive(async () => {
-      for (const entry of Object.values(this.deps.store.data.journal).sort(byAge)) {
-        if (entry.step === 'fetched') await this.respool(entry);
+      const token = this.deps.store.data.token;
+      if (token) {
+        await this.finishFetched(token).catch((error: unknown) => {
+          this.deps.log(`a job taken before the restart is not spooled yet: ${message(error)}`);
+        });
       }
       await this.reportPrinted();
       await this.resumeHeld();
@@ -76,6 +85,7 @@ export class JobProcessor {
     if (this.queuedDrain) return this.queuedDrain;
     const run = this.exclusive(async () => {
       this.queuedDrain = null;
+      await this.finishFetched(token);
       await this.reportPrinted();
       const listing = await this.deps.cloud.listFetchable(token, this.deps.printerId);
       const jobs = [...listing.jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -138,15 +148,33 @@ export class JobProcessor {
     await store.save();
   }
 
-  /** A job fetched before a restart but not spooled: download again, or forget it (its lease will expire and it is listed again). */
-  private async respool(entry: JournalEntry): Promise<void> {
-    const token = this.deps.store.data.token;
-    try {
-      if (!token) throw new Error('no token');
-      await this.spool(token, entry);
-    } catch {
-      delete this.deps.store.data.journal[entry.jobId];
-      await this.deps.store.save();
+  /**
+   * Jobs taken but not spooled (a download failed, or the process stopped in between) are finished
+   * before anything else. A document URL that no longer works is replaced by taking the job again,
+   * which the cloud allows once the lease has run out (409 until then: the caller retries later).
+   */
+  private async finishFetched(token: string): Promise<void> {
+    const { store, cloud, printerId } = this.deps;
+    const fetched = Object.values(store.data.journal)
+      .filter((entry) => entry.step === 'fetched')
+      .sort(byAge);
+    for (const entry of fetched) {
+      try {
+        await this.spool(token, entry);
+      } catch (error) {
+        if (!isCloudError(error) || error.status < 400 || error.status >= 500) throw error;
+        try {
+          entry.documentUrl = (await cloud.fetchJob(token, printerId, entry.jobId)).documentUrl;
+        } catch (again) {
+          if (!isCloudError(again, 404)) throw again;
+          delete store.data.journal[entry.jobId]; // canceled meanwhile
+          await store.save();
+          continue;
+        }
+        await store.save();
+        await this.spool(token, entry);
+      }
+      await this.advance(entry);
     }
   }
 
@@ -216,7 +244,7 @@ export class JobProcessor {
     } catch (error) {
       entry.outcome = 'aborted';
       entry.reasons = [error instanceof DeviceError ? error.reason : 'document-unprintable-error'];
-      log(`job ${entry.jobId} failed: ${error instanceof Error ? error.message : error}`);
+      log(`job ${entry.jobId} failed: ${message(error)}`);
     } finally {
       this.printing = false;
     }
@@ -250,7 +278,7 @@ export class JobProcessor {
       return true;
     } catch (error) {
       if (isCloudError(error, 409) || isCloudError(error, 404)) return true;
-      this.deps.log(`job ${entry.jobId}: reporting ${report.state} failed: ${error instanceof Error ? error.message : error}`);
+      this.deps.log(`job ${entry.jobId}: reporting ${report.state} failed: ${message(error)}`);
       return false;
     }
   }
@@ -293,6 +321,10 @@ function byAge(a: JournalEntry, b: JournalEntry): number {
   return a.createdAt.localeCompare(b.createdAt) || a.jobId.localeCompare(b.jobId);
 }
 
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
@@ -306,4 +338,3 @@ async function countPages(bytes: Uint8Array, fallback?: number): Promise<number>
     return fallback ?? 1;
   }
 }
-

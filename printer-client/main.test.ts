@@ -36,10 +36,14 @@ function launch(args: string[]) {
 
 async function uiUrl(proc: ReturnType<typeof launch>): Promise<string> {
   let url = '';
-  await until(() => {
-    url = /control API at (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '';
-    return url !== '';
-  }, () => `UI URL in:\n${proc.output()}`, 20_000);
+  await until(
+    () => {
+      url = /control API at (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '';
+      return url !== '';
+    },
+    () => `UI URL in:\n${proc.output()}`,
+    20_000,
+  );
   return url;
 }
 

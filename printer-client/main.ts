@@ -3,13 +3,14 @@
  * SIGINT/SIGTERM stop it without a word to the cloud: stopping the process is not turning the
  * service off (claim 1), so the cloud keeps accepting and holds jobs until it is back.
  */
-import { HttpCloudApi } from './cloud-http.ts';
+
 import { systemClock } from './clock.ts';
+import { HttpCloudApi } from './cloud-http.ts';
 import './device-file.ts';
 import './device-ipp.ts';
 import { createDevice } from './device-port.ts';
 import { Printer } from './printer.ts';
-import { parseOptions, USAGE } from './printer-options.ts';
+import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
 import { startWebServer } from './web-server.ts';
 
@@ -18,6 +19,10 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
+    if (error instanceof UsageRequested) {
+      console.log(USAGE);
+      process.exit(0);
+    }
     console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
     process.exit(2);
   }

@@ -63,8 +63,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'toner-estimate': { type: 'string' },
       'after-minutes': { type: 'string' },
       'minute-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) throw new UsageRequested();
   const server = values.server;
   if (!server || !/^https?:\/\//.test(server)) throw new Error('--server http(s)://... is required');
   const printerId = values['printer-id'] ?? '';
@@ -73,7 +75,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (mode !== 'push' && mode !== 'poll') throw new Error('--mode must be push or poll');
   const stateDir = resolve(values['state-dir'] ?? join('.cloudprint', `printer-${printerId}`));
   const heartbeatSeconds = num(values['heartbeat-seconds'], 240, 'heartbeat-seconds', 1);
-  if (heartbeatSeconds >= 9 * 60) throw new Error('--heartbeat-seconds must be under 540 (the cloud closes idle sockets at 10 minutes)');
+  if (heartbeatSeconds >= 9 * 60)
+    throw new Error('--heartbeat-seconds must be under 540 (the cloud closes idle sockets at 10 minutes)');
   return {
     server,
     printerId,
@@ -93,6 +96,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     afterMinutes: num(values['after-minutes'], 60, 'after-minutes', 0),
     minuteMs: num(values['minute-ms'] ?? env.CLOUDPRINT_MINUTE_MS, 60_000, 'minute-ms', 1),
   };
+}
+
+/** `--help`: print the usage and exit successfully. */
+export class UsageRequested extends Error {
+  constructor() {
+    super('usage');
+    this.name = 'UsageRequested';
+  }
 }
 
 function num(raw: string | undefined, fallback: number, name: string, min: number): number {

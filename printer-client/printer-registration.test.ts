@@ -27,12 +27,17 @@ describe('registration (T10–T62)', () => {
     // Prepare
     const cloud = new FakeCloud();
     const clock = new FakeClock();
-    cloud.registrationAnswers = [{ status: 'pending' }, { status: 'complete', printerId: 'P1', accessToken: 'tok' }];
+    cloud.registrationAnswers = [
+      { status: 'pending' },
+      { status: 'complete', printerId: 'P1', accessToken: 'tok' },
+    ];
 
     // Act
     const { shown, result } = run(cloud, clock);
     await flush();
-    expect(shown).toEqual([{ pin: 'PIN1', claimUrl: 'http://cloud.test/claim/reg-1', expiresAt: '2026-01-01T00:10:00.000Z' }]);
+    expect(shown).toEqual([
+      { pin: 'PIN1', claimUrl: 'http://cloud.test/claim/reg-1', expiresAt: '2026-01-01T00:10:00.000Z' },
+    ]);
     await clock.advance(4_999);
     expect(cloud.ops().filter((op) => op === 'pollRegistration')).toHaveLength(0);
     await clock.advance(1);
@@ -92,7 +97,10 @@ describe('registration (T10–T62)', () => {
   it('a printer without a token shows the PIN in /api/state and stores the token once claimed', async () => {
     // Prepare
     const cloud = new FakeCloud();
-    cloud.registrationAnswers = [{ status: 'pending' }, { status: 'complete', printerId: 'P1', accessToken: cloud.token }];
+    cloud.registrationAnswers = [
+      { status: 'pending' },
+      { status: 'complete', printerId: 'P1', accessToken: cloud.token },
+    ];
 
     // Act
     const h = await harness({ cloud, registered: false });

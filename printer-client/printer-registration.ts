@@ -4,8 +4,8 @@
  * registration starts over; `slow_down` widens the interval.
  */
 import { Backoff } from './backoff.ts';
-import type { CloudApi, RegistrationStart } from './cloud-api.ts';
 import { type Clock, sleep } from './clock.ts';
+import type { CloudApi, RegistrationStart } from './cloud-api.ts';
 
 export interface ShownRegistration {
   pin: string;
@@ -43,7 +43,9 @@ export async function register(options: RegistrationOptions, signal: AbortSignal
     } catch (error) {
       if (signal.aborted) throw error;
       const delay = backoff.next();
-      options.log(`registration failed (${error instanceof Error ? error.message : error}); again in ${delay} ms`);
+      options.log(
+        `registration failed (${error instanceof Error ? error.message : error}); again in ${delay} ms`,
+      );
       await sleep(clock, delay, signal);
       continue;
     }

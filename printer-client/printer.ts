@@ -3,10 +3,11 @@
  * machine, the cloud connection and outbox, the job processor and the engine. Its public methods
  * are what the local pages and the control API may do.
  */
+
+import { type Clock, isAbort } from './clock.ts';
 import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
 import { CloudConnection } from './cloud-connection.ts';
 import { CloudOutbox } from './cloud-outbox.ts';
-import { type Clock, isAbort } from './clock.ts';
 import type { DevicePort } from './device-port.ts';
 import { JobProcessor } from './job-process.ts';
 import { register, type ShownRegistration } from './printer-registration.ts';
@@ -48,7 +49,13 @@ export interface PrinterSnapshot {
   inquiry: boolean;
   settings: { stopAccepting: StopPolicy; afterMinutes: number };
   suspendedJobs: Array<{ jobId: string; title: string; reason: string }>;
-  recentJobs: Array<{ jobId: string; title: string; step: string; outcome: string | null; updatedAt: string }>;
+  recentJobs: Array<{
+    jobId: string;
+    title: string;
+    step: string;
+    outcome: string | null;
+    updatedAt: string;
+  }>;
 }
 
 export class Printer {
@@ -84,9 +91,6 @@ export class Printer {
       token: () => store.data.token,
       handlers: {
         onReady: () => this.listJobs(),
-        onHint: () => {
-          this.listJobs().catch((error: unknown) => log(`listing jobs failed: ${message(error)}`));
-        },
         onRevoked: () => void this.revoked(),
         onChange: (state) => log(`connection: ${state}`),
       },
@@ -107,7 +111,9 @@ export class Printer {
 
   async start(): Promise<void> {
     await this.config.device.open();
-    await this.jobs.recover().catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
+    await this.jobs
+      .recover()
+      .catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
     if (this.config.store.data.token) {
       this.outbox.kick(); // an instruction saved but not sent before the restart
       await this.service.restore();
@@ -147,7 +153,9 @@ export class Printer {
       pendingStop: data.pendingStop,
       inquiry: data.inquiry,
       settings: { ...data.settings },
-      suspendedJobs: this.jobs.held().map((j) => ({ jobId: j.jobId, title: j.title, reason: j.heldFor ?? '' })),
+      suspendedJobs: this.jobs
+        .held()
+        .map((j) => ({ jobId: j.jobId, title: j.title, reason: j.heldFor ?? '' })),
       recentJobs: this.jobs.recent().map(view),
     };
   }
@@ -252,8 +260,8 @@ export class Printer {
         store.data.token = token;
         await store.save();
         log('registered: access token stored');
+        await this.service.registered();
         this.outbox.kick();
-        this.service.tokenReady();
       })
       .catch((error: unknown) => {
         this.registering = null;

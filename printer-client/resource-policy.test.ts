@@ -85,7 +85,9 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
     // Assess: stopped, fetched, spooled, reported processing-stopped, not printed
     expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'toner-low' });
     expect(h.cloud.ops()).toEqual(expect.arrayContaining(['fetchJob', 'download']));
-    expect(h.cloud.jobs.get(jobId)?.reports).toEqual([{ state: 'processing-stopped', reasons: ['toner-low'] }]);
+    expect(h.cloud.jobs.get(jobId)?.reports).toEqual([
+      { state: 'processing-stopped', reasons: ['toner-low'] },
+    ]);
     expect(h.device.printed).toEqual([]);
     expect(h.printer.snapshot()).toMatchObject({
       acceptingJobs: false,
@@ -125,7 +127,10 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
 
     // Assess
     expect(h.cloud.acceptingCalls()).toEqual([{ acceptingJobs: true }]);
-    expect(h.cloud.jobs.get(jobId)?.reports).toEqual([{ state: 'processing' }, { state: 'completed', impressions: 4 }]);
+    expect(h.cloud.jobs.get(jobId)?.reports).toEqual([
+      { state: 'processing' },
+      { state: 'completed', impressions: 4 },
+    ]);
     expect(h.store.data.supplies).toMatchObject({ toner: 46, paper: 496 });
     expect(h.store.data.usage).toEqual([expect.objectContaining({ jobId, toner: 4, sheets: 4 })]);
   });

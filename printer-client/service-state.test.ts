@@ -14,7 +14,11 @@ describe('enabling the service (figure 3, T110–T124)', () => {
   it('opens the push connection, sends accepting-jobs=true and the current status, lists jobs', async () => {
     // Prepare
     const h = await harness();
-    expect(h.printer.snapshot()).toMatchObject({ service: 'disabled', connection: 'off', acceptingJobs: false });
+    expect(h.printer.snapshot()).toMatchObject({
+      service: 'disabled',
+      connection: 'off',
+      acceptingJobs: false,
+    });
 
     // Act
     await h.printer.setService(true);
@@ -24,9 +28,15 @@ describe('enabling the service (figure 3, T110–T124)', () => {
     // Assess
     expect(h.cloud.acceptingCalls()).toEqual([{ acceptingJobs: true }]);
     const status = h.cloud.calls.find((c) => c.op === 'putStatus');
-    expect(status).toMatchObject({ status: { state: 'idle', reasons: [], supplies: { toner: 100, paper: 500 } } });
+    expect(status).toMatchObject({
+      status: { state: 'idle', reasons: [], supplies: { toner: 100, paper: 500 } },
+    });
     expect(h.cloud.ops()).toContain('listFetchable');
-    expect(h.printer.snapshot()).toMatchObject({ service: 'enabled', acceptingJobs: true, acceptingSynced: true });
+    expect(h.printer.snapshot()).toMatchObject({
+      service: 'enabled',
+      acceptingJobs: true,
+      acceptingSynced: true,
+    });
   });
 
   it('polls the job list at the X-Poll-Interval in poll mode (variation 1)', async () => {
@@ -39,9 +49,15 @@ describe('enabling the service (figure 3, T110–T124)', () => {
     await until(() => h.cloud.ops().includes('listFetchable'), 'first poll');
     const first = h.cloud.ops().filter((op) => op === 'listFetchable').length;
     await h.clock.advance(2_000);
-    await until(() => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 1, 'second poll');
+    await until(
+      () => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 1,
+      'second poll',
+    );
     await h.clock.advance(2_000);
-    await until(() => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 2, 'third poll');
+    await until(
+      () => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 2,
+      'third poll',
+    );
 
     // Assess
     expect(h.printer.snapshot().connection).toBe('polling');
@@ -67,7 +83,11 @@ describe('disabling the service: each stop policy', () => {
       { op: 'close' },
       { op: 'setAccepting', acceptingJobs: false, reason: 'paused' },
     ]);
-    expect(h.printer.snapshot()).toMatchObject({ service: 'disabled', connection: 'off', acceptingJobs: false });
+    expect(h.printer.snapshot()).toMatchObject({
+      service: 'disabled',
+      connection: 'off',
+      acceptingJobs: false,
+    });
   });
 
   it('ask (figure 5): closes, shows the inquiry; yes sends false', async () => {
@@ -113,7 +133,11 @@ describe('disabling the service: each stop policy', () => {
 
     // Assess
     expect(h.cloud.calls.slice(mark)).toEqual([{ op: 'send', action: 'goodbye' }, { op: 'close' }]);
-    expect(h.printer.snapshot()).toMatchObject({ service: 'disabled', acceptingJobs: true, pendingStop: null });
+    expect(h.printer.snapshot()).toMatchObject({
+      service: 'disabled',
+      acceptingJobs: true,
+      pendingStop: null,
+    });
   });
 
   it('uses the saved setting when the instruction names no policy', async () => {
@@ -208,7 +232,11 @@ describe('the pending stop survives a restart', () => {
     await first.printer.shutdown();
 
     // Act
-    const again = await harness({ dir: first.dir, cloud: first.cloud, clock: new FakeClock(first.clock.now() + 3_600_000) });
+    const again = await harness({
+      dir: first.dir,
+      cloud: first.cloud,
+      clock: new FakeClock(first.clock.now() + 3_600_000),
+    });
     await again.printer.outbox.idle();
 
     // Assess
@@ -269,5 +297,26 @@ describe('revocation', () => {
     expect(state.registration).toMatchObject({ pin: 'PIN1', claimUrl: 'http://cloud.test/claim/reg-1' });
     expect(state.connection).toBe('off');
     expect(h.store.data.token).toBeNull();
+  });
+});
+
+describe('registering again after a revocation', () => {
+  it('an enabled service reconnects with the new token and gives its acceptance instruction again', async () => {
+    // Prepare
+    const h = await online();
+    h.cloud.token = 'access-token-2';
+    h.cloud.registrationAnswers = [{ status: 'complete', printerId: 'P1', accessToken: 'access-token-2' }];
+
+    // Act
+    h.cloud.socket?.push({ type: 'revoked' });
+    await until(() => h.cloud.ops().includes('register'), 'registration');
+    await h.clock.advance(5_000);
+    await until(() => h.printer.snapshot().connection === 'connected', 'reconnected');
+    await h.printer.outbox.idle();
+
+    // Assess
+    expect(h.store.data.token).toBe('access-token-2');
+    expect(h.cloud.acceptingCalls()).toEqual([{ acceptingJobs: true }, { acceptingJobs: true }]);
+    expect(h.printer.snapshot()).toMatchObject({ registered: true, service: 'enabled', acceptingJobs: true });
   });
 });

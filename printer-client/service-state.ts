@@ -57,9 +57,19 @@ export class ServiceMachine {
     }
   }
 
-  /** The registration completed (or came back): connect if the service is on. */
-  tokenReady(): void {
-    if (this.enabled) this.deps.connection.start();
+  /**
+   * A registration completed. The cloud starts a newly claimed printer not accepting (paused), so
+   * an enabled service connects and gives its acceptance instruction now.
+   */
+  async registered(): Promise<void> {
+    const { store } = this.deps;
+    store.data.accepting = { value: false, reason: 'paused', synced: true };
+    await store.save();
+    if (!this.enabled) return;
+    this.deps.connection.start();
+    const wanted = this.wantedAccepting();
+    await this.deps.outbox.setAccepting(wanted.value, wanted.reason);
+    this.deps.onEnabled();
   }
 
   async enable(): Promise<void> {
@@ -70,9 +80,8 @@ export class ServiceMachine {
     store.data.service = 'enabled';
     await store.save();
     this.deps.connection.start();
-    const stop = store.data.resourceStop;
     const accepting = store.data.accepting;
-    const wanted = stop ? { value: false, reason: stop.reason } : { value: true, reason: null };
+    const wanted = this.wantedAccepting();
     // Send the acceptance instruction on the transition, or whenever the cloud may hold something else.
     if (!wasEnabled || accepting.value !== wanted.value || accepting.reason !== wanted.reason) {
       await outbox.setAccepting(wanted.value, wanted.reason);
@@ -124,6 +133,12 @@ export class ServiceMachine {
     store.data.inquiry = false;
     await store.save();
     if (stopAccepting) await outbox.setAccepting(false, 'paused');
+  }
+
+  /** What an enabled service tells the cloud: accepting, unless a resource stop is in force. */
+  private wantedAccepting(): { value: boolean; reason: string | null } {
+    const stop = this.deps.store.data.resourceStop;
+    return stop ? { value: false, reason: stop.reason } : { value: true, reason: null };
   }
 
   /** Process shutdown: forget timers, send nothing. */

@@ -7,6 +7,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
+import type { Clock, TimerHandle } from './clock.ts';
 import {
   type CloudApi,
   CloudError,
@@ -20,7 +21,6 @@ import {
   type RegistrationPoll,
   type RegistrationStart,
 } from './cloud-api.ts';
-import type { Clock, TimerHandle } from './clock.ts';
 import { fileDevice } from './device-file.ts';
 import type { DevicePort } from './device-port.ts';
 import { Printer } from './printer.ts';
@@ -38,7 +38,8 @@ export async function until(
 ) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -76,7 +77,8 @@ export class FakeClock implements Clock {
     const target = this.nowMs + ms;
     for (;;) {
       let due: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= target && (!due || entry[1].at < due[1].at)) due = entry;
+      for (const entry of this.timers)
+        if (entry[1].at <= target && (!due || entry[1].at < due[1].at)) due = entry;
       if (!due) break;
       this.timers.delete(due[0]);
       this.nowMs = due[1].at;
@@ -102,6 +104,8 @@ export interface FakeJob {
   copies: number;
   document: Uint8Array;
   reports: JobStateReport[];
+  /** The printer's lease ran out: the job is fetchable again. */
+  leaseExpired?: boolean;
 }
 
 export type CloudCall =
@@ -160,24 +164,26 @@ export class FakeCloud implements CloudApi {
   readonly sockets: FakeSocket[] = [];
   token = 'access-token-1';
   /** Answers for successive registration polls; the last one repeats. */
-  registrationAnswers: RegistrationPoll[] = [{ status: 'complete', printerId: 'P1', accessToken: 'access-token-1' }];
+  registrationAnswers: RegistrationPoll[] = [
+    { status: 'complete', printerId: 'P1', accessToken: 'access-token-1' },
+  ];
   pollIntervalSeconds: number | undefined;
   /** Refuse the WebSocket upgrade with this status. */
   upgradeStatus: number | undefined;
-  private failures = new Map<Op, number>();
+  private failures = new Map<Op, { times: number; status: number }>();
   private registrations = 0;
   private jobCounter = 0;
 
-  /** The next `times` calls of `op` fail as if the cloud were unreachable. */
-  fail(op: Op, times = 1): void {
-    this.failures.set(op, times);
+  /** The next `times` calls of `op` fail: unreachable (status 0) or with an HTTP status. */
+  fail(op: Op, times = 1, status = 0): void {
+    this.failures.set(op, { times, status });
   }
 
   private check(op: Op): void {
-    const left = this.failures.get(op) ?? 0;
-    if (left > 0) {
-      this.failures.set(op, left - 1);
-      throw new CloudError(0, `${op}: cloud unreachable (fake)`);
+    const failure = this.failures.get(op);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      throw new CloudError(failure.status, `${op}: failed (fake, ${failure.status})`);
     }
   }
 
@@ -209,7 +215,9 @@ export class FakeCloud implements CloudApi {
   }
 
   acceptingCalls(): Array<{ acceptingJobs: boolean; reason?: string }> {
-    return this.calls.flatMap((c) => (c.op === 'setAccepting' ? [{ acceptingJobs: c.acceptingJobs, reason: c.reason }] : []));
+    return this.calls.flatMap((c) =>
+      c.op === 'setAccepting' ? [{ acceptingJobs: c.acceptingJobs, reason: c.reason }] : [],
+    );
   }
 
   lastAccepting(): { acceptingJobs: boolean; reason?: string } | undefined {
@@ -234,14 +242,19 @@ export class FakeCloud implements CloudApi {
   async pollRegistration(_registrationId: string, _pollToken: string): Promise<RegistrationPoll> {
     this.calls.push({ op: 'pollRegistration' });
     this.check('pollRegistration');
-    const answer = this.registrationAnswers.length > 1 ? this.registrationAnswers.shift() : this.registrationAnswers[0];
+    const answer =
+      this.registrationAnswers.length > 1 ? this.registrationAnswers.shift() : this.registrationAnswers[0];
     return answer ?? { status: 'pending' };
   }
 
   async setAccepting(token: string, _printerId: string, acceptingJobs: boolean, reason?: string) {
     this.check('setAccepting');
     this.auth(token);
-    this.calls.push(reason === undefined ? { op: 'setAccepting', acceptingJobs } : { op: 'setAccepting', acceptingJobs, reason });
+    this.calls.push(
+      reason === undefined
+        ? { op: 'setAccepting', acceptingJobs }
+        : { op: 'setAccepting', acceptingJobs, reason },
+    );
   }
 
   async putStatus(token: string, _printerId: string, status: PrinterStatusReport) {
@@ -255,7 +268,7 @@ export class FakeCloud implements CloudApi {
     this.check('listFetchable');
     this.auth(token);
     const jobs = [...this.jobs.values()]
-      .filter((j) => j.state === 'pending')
+      .filter((j) => j.state === 'pending' || j.leaseExpired)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map((j) => ({ jobId: j.jobId, createdAt: j.createdAt, title: j.title, format: 'application/pdf' }));
     return this.pollIntervalSeconds ? { jobs, pollIntervalSeconds: this.pollIntervalSeconds } : { jobs };
@@ -267,8 +280,9 @@ export class FakeCloud implements CloudApi {
     this.auth(token);
     const job = this.jobs.get(jobId);
     if (!job) throw new CloudError(404, 'no such job');
-    if (job.state !== 'pending') throw new CloudError(409, 'leased');
+    if (job.state !== 'pending' && !job.leaseExpired) throw new CloudError(409, 'leased');
     job.state = 'processing';
+    job.leaseExpired = false;
     return {
       job: { jobId, title: job.title, copies: job.copies },
       documentUrl: `http://cloud.test/documents/${jobId}`,
@@ -291,7 +305,8 @@ export class FakeCloud implements CloudApi {
     this.calls.push({ op: 'putJobState', jobId, report });
     const job = this.jobs.get(jobId);
     if (!job) throw new CloudError(404, 'no such job');
-    if (['completed', 'aborted', 'canceled'].includes(job.state)) throw new CloudError(409, 'job is finished');
+    if (['completed', 'aborted', 'canceled'].includes(job.state))
+      throw new CloudError(409, 'job is finished');
     job.state = report.state;
     job.reports.push(report);
   }

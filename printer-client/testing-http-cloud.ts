@@ -114,9 +114,16 @@ export class StubCloud {
     const text = Buffer.concat(chunks).toString();
     const path = req.url ?? '/';
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, auth: req.headers.authorization, body: text ? JSON.parse(text) : undefined });
+    this.requests.push({
+      method,
+      path,
+      auth: req.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    });
     const printerAuth = req.headers.authorization === `Bearer ${this.accessToken}`;
-    let m: RegExpExecArray | null;
+    const fetchMatch = /^\/v1\/printers\/[^/]+\/jobs\/([^/]+)\/fetch$/.exec(path);
+    const documentMatch = /^\/documents\/([^/]+)$/.exec(path);
+    const stateMatch = /^\/v1\/printers\/[^/]+\/jobs\/([^/]+)\/state$/.exec(path);
     if (method === 'GET' && path === '/v1/config') {
       return [200, { websocketUrl: `${this.url.replace('http', 'ws')}/ws`, apiVersion: '1' }];
     }
@@ -146,19 +153,26 @@ export class StubCloud {
         .map(({ jobId, createdAt, title }) => ({ jobId, createdAt, title, format: 'application/pdf' }));
       return [200, { jobs }, { 'x-poll-interval': '1' }];
     }
-    if (method === 'POST' && (m = /^\/v1\/printers\/[^/]+\/jobs\/([^/]+)\/fetch$/.exec(path))) {
-      const job = this.jobs.get(m[1] ?? '');
+    if (method === 'POST' && fetchMatch) {
+      const job = this.jobs.get(fetchMatch[1] ?? '');
       if (!job) return [404, { error: 'not-found' }];
       if (job.state !== 'pending') return [409, { error: 'conflict' }];
       job.state = 'processing';
-      return [200, { job: { jobId: job.jobId, title: job.title, copies: 1 }, documentUrl: `${this.url}/documents/${job.jobId}`, format: 'application/pdf' }];
+      return [
+        200,
+        {
+          job: { jobId: job.jobId, title: job.title, copies: 1 },
+          documentUrl: `${this.url}/documents/${job.jobId}`,
+          format: 'application/pdf',
+        },
+      ];
     }
-    if (method === 'GET' && (m = /^\/documents\/([^/]+)$/.exec(path))) {
-      const job = this.jobs.get(m[1] ?? '');
+    if (method === 'GET' && documentMatch) {
+      const job = this.jobs.get(documentMatch[1] ?? '');
       return job ? [200, job.document] : [404, { error: 'not-found' }];
     }
-    if (method === 'PUT' && (m = /^\/v1\/printers\/[^/]+\/jobs\/([^/]+)\/state$/.exec(path))) {
-      const job = this.jobs.get(m[1] ?? '');
+    if (method === 'PUT' && stateMatch) {
+      const job = this.jobs.get(stateMatch[1] ?? '');
       if (!job) return [404, { error: 'not-found' }];
       if (['completed', 'aborted', 'canceled'].includes(job.state)) return [409, { error: 'conflict' }];
       job.state = String((JSON.parse(text) as { state: string }).state);

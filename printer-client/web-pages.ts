@@ -44,7 +44,9 @@ export function statusPage(s: PrinterSnapshot): string {
     : s.registered
       ? ''
       : '<p>Contacting the cloud to register…</p>';
-  const inquiry = s.inquiry ? '<p><strong>A question is waiting:</strong> <a href="/inquiry">stop accepting print requests?</a></p>' : '';
+  const inquiry = s.inquiry
+    ? '<p><strong>A question is waiting:</strong> <a href="/inquiry">stop accepting print requests?</a></p>'
+    : '';
   const supplies = Object.entries(s.supplies)
     .map(([k, v]) => `<dt>${escapeHtml(supplyLabel(k))}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');

@@ -65,7 +65,11 @@ describe('control API over HTTP (CONTRACT.md printer-client)', () => {
     // Assess
     expect(on).toMatchObject({ status: 200, body: { service: 'enabled' } });
     expect(off.status).toBe(200);
-    expect(off.body).toMatchObject({ service: 'disabled', connection: 'off', pendingStop: { at: '2026-01-01T00:05:00.000Z' } });
+    expect(off.body).toMatchObject({
+      service: 'disabled',
+      connection: 'off',
+      pendingStop: { at: '2026-01-01T00:05:00.000Z' },
+    });
   });
 
   it('ask, then POST /api/inquiry answers it; answering with no inquiry open is 409', async () => {
@@ -80,7 +84,10 @@ describe('control API over HTTP (CONTRACT.md printer-client)', () => {
 
     // Assess
     expect(asked.body.inquiry).toBe(true);
-    expect(answered).toMatchObject({ status: 200, body: { inquiry: false, acceptingJobs: false, acceptingReason: 'paused' } });
+    expect(answered).toMatchObject({
+      status: 200,
+      body: { inquiry: false, acceptingJobs: false, acceptingReason: 'paused' },
+    });
     expect(again).toMatchObject({ status: 409, body: { error: 'no-inquiry' } });
   });
 
@@ -158,13 +165,22 @@ describe('pages (forms without JavaScript)', () => {
     await s.printer.outbox.idle();
 
     // Act
-    const page = await s.form('/settings', { service: 'disabled', stopAccepting: 'yes', stopWhen: 'now', afterMinutes: '60' });
+    const page = await s.form('/settings', {
+      service: 'disabled',
+      stopAccepting: 'yes',
+      stopWhen: 'now',
+      afterMinutes: '60',
+    });
     await s.printer.outbox.idle();
 
     // Assess
     expect(page.status).toBe(200);
     expect(page.html).toContain('<h1>Settings changed</h1>');
-    expect(await s.state()).toMatchObject({ service: 'disabled', acceptingJobs: false, settings: { stopAccepting: 'now' } });
+    expect(await s.state()).toMatchObject({
+      service: 'disabled',
+      acceptingJobs: false,
+      settings: { stopAccepting: 'now' },
+    });
     expect(s.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'paused' });
   });
 
@@ -181,10 +197,18 @@ describe('pages (forms without JavaScript)', () => {
     const answered = await s.form('/inquiry', { answer: 'no' });
 
     // Assess
-    expect(never).toMatchObject({ service: 'disabled', settings: { stopAccepting: 'never' }, acceptingJobs: true });
+    expect(never).toMatchObject({
+      service: 'disabled',
+      settings: { stopAccepting: 'never' },
+      acceptingJobs: true,
+    });
     expect(asked.html).toContain('Stop accepting print requests?');
     expect(answered.html).toContain('still accepted');
-    expect(await s.state()).toMatchObject({ inquiry: false, acceptingJobs: true, settings: { stopAccepting: 'ask' } });
+    expect(await s.state()).toMatchObject({
+      inquiry: false,
+      acceptingJobs: true,
+      settings: { stopAccepting: 'ask' },
+    });
   });
 
   it('every input on the settings page has a label', async () => {

@@ -29,7 +29,10 @@ const SuppliesBody = z.object({
 /** POST /api/status, e.g. `{"state": "stopped", "reasons": ["cover-open"]}`. */
 const StatusBody = z.object({
   state: z.enum(['idle', 'stopped']),
-  reasons: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).max(20).default([]),
+  reasons: z
+    .array(z.string().regex(/^[a-z][a-z0-9-]*$/))
+    .max(20)
+    .default([]),
 });
 
 class HttpProblem extends Error {
@@ -116,11 +119,24 @@ async function route(printer: Printer, req: IncomingMessage, res: ServerResponse
       const form = await readForm(req);
       const stop = form.get('answer') === 'yes';
       await answer(printer, stop);
-      const message = stop ? 'Print requests are no longer accepted.' : 'Print requests are still accepted and kept.';
+      const message = stop
+        ? 'Print requests are no longer accepted.'
+        : 'Print requests are still accepted and kept.';
       return sendHtml(res, 200, completionPage(printer.snapshot(), message));
     }
     default:
-      if (['/api/state', '/api/service', '/api/inquiry', '/api/supplies', '/api/status', '/', '/settings', '/inquiry'].includes(url.pathname)) {
+      if (
+        [
+          '/api/state',
+          '/api/service',
+          '/api/inquiry',
+          '/api/supplies',
+          '/api/status',
+          '/',
+          '/settings',
+          '/inquiry',
+        ].includes(url.pathname)
+      ) {
         throw new HttpProblem(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}`);
       }
       throw new HttpProblem(404, 'not-found', `${url.pathname} does not exist`);
@@ -133,7 +149,11 @@ async function submitSettings(printer: Printer, form: URLSearchParams, res: Serv
   const when = form.get('stopWhen') ?? 'now';
   const minutes = Number(form.get('afterMinutes') ?? printer.snapshot().settings.afterMinutes);
   if ((service !== 'enabled' && service !== 'disabled') || !['now', 'after', 'ask'].includes(when)) {
-    return sendHtml(res, 400, settingsPage(printer.snapshot(), 'Choose enabled or disabled, and when to stop.'));
+    return sendHtml(
+      res,
+      400,
+      settingsPage(printer.snapshot(), 'Choose enabled or disabled, and when to stop.'),
+    );
   }
   if (!Number.isFinite(minutes) || minutes < 0) {
     return sendHtml(res, 400, settingsPage(printer.snapshot(), 'The number of minutes must be 0 or more.'));
@@ -148,8 +168,10 @@ async function submitSettings(printer: Printer, form: URLSearchParams, res: Serv
 
 function completionMessage(service: string, policy: StopPolicy, minutes: number): string {
   if (service === 'enabled') return 'The cloud print service is enabled: print requests are accepted.';
-  if (policy === 'now') return 'The cloud print service is disabled and print requests are no longer accepted.';
-  if (policy === 'after') return `The cloud print service is disabled. Print requests stop being accepted in ${minutes} minutes unless it is enabled again.`;
+  if (policy === 'now')
+    return 'The cloud print service is disabled and print requests are no longer accepted.';
+  if (policy === 'after')
+    return `The cloud print service is disabled. Print requests stop being accepted in ${minutes} minutes unless it is enabled again.`;
   return 'The cloud print service is disabled. Print requests are still accepted and kept until it is enabled again.';
 }
 
@@ -204,7 +226,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new HttpProblem(400, 'bad-request', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'bad body');
+    throw new HttpProblem(
+      400,
+      'bad-request',
+      issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'bad body',
+    );
   }
   return result.data;
 }

@@ -35,7 +35,7 @@ ${registration}
 <input id="pin" name="pin" type="text" inputmode="text" autocomplete="one-time-code" autocapitalize="characters"
  spellcheck="false" placeholder="XXXX-XXXX" required aria-describedby="pinHelp">
 <p id="pinHelp"><small>Letters and digits; case and dashes do not matter.</small></p>
-<button type="submit">Add printer</button>
+<button type="submit">Claim printer</button>
 </form>
 <p id="result" role="status" aria-live="polite"></p>
 </main>

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { GoneError, TooManyRequestsError } from './errors.ts';
+import {
+  claimRegistration,
+  GLOBAL_PIN_FAILURES,
+  pollRegistration,
+  startRegistration,
+} from './registration.ts';
+import { hashSecret } from './secrets.ts';
+import { memoryPorts } from './testing/memory-ports.ts';
+
+describe('registration with a fake clock', () => {
+  it('expires after REGISTRATION_TTL_SECONDS: a late claim and a late poll answer 410', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const started = await startRegistration(ports, { printerId: 'P1' });
+    ports.advance(ports.settings.registrationTtlSeconds * 1000 + 1);
+    // Act
+    const claim = claimRegistration(ports, { registrationId: started.registrationId, pin: started.pin });
+    const poll = pollRegistration(ports, started.registrationId, started.pollToken);
+    // Assess
+    await expect(claim).rejects.toBeInstanceOf(GoneError);
+    await expect(poll).rejects.toBeInstanceOf(GoneError);
+  });
+
+  it('stores only hashes: no PIN, poll token or access token in any record', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const started = await startRegistration(ports, { printerId: 'P1' });
+    await claimRegistration(ports, { pin: started.pin });
+    // Act
+    const answer = await pollRegistration(ports, started.registrationId, started.pollToken);
+    // Assess
+    const stored = JSON.stringify([
+      [...ports.registrations.items.values()],
+      [...ports.printers.items.values()],
+      [...ports.credentials.items.values()],
+      [...ports.guards.items.entries()],
+    ]);
+    expect(answer.status).toBe('complete');
+    const token = answer.status === 'complete' ? answer.accessToken : '';
+    expect(stored).not.toContain(started.pin);
+    expect(stored).not.toContain(started.pin.replace('-', ''));
+    expect(stored).not.toContain(started.pollToken);
+    expect(stored).not.toContain(token);
+    expect(ports.credentials.items.get(hashSecret(token))).toMatchObject({ kind: 'access', printerId: 'P1' });
+    expect(ports.printers.items.get('P1')?.tokenHash).toBe(hashSecret(token));
+  });
+
+  it('limits wrong PINs globally per window, and the limit lifts in the next window', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    for (let i = 0; i < GLOBAL_PIN_FAILURES; i++)
+      await claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' }).catch(() => undefined);
+    const started = await startRegistration(ports, { printerId: 'P2' });
+    // Act
+    const limited = claimRegistration(ports, { registrationId: started.registrationId, pin: started.pin });
+    await expect(limited).rejects.toBeInstanceOf(TooManyRequestsError);
+    ports.advance(10 * 60 * 1000);
+    const later = await claimRegistration(ports, {
+      registrationId: started.registrationId,
+      pin: started.pin,
+    });
+    // Assess
+    expect(later).toEqual({ printerId: 'P2' });
+  });
+
+  it('lets the poll through again once the interval has passed', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const started = await startRegistration(ports, { printerId: 'P3' });
+    await pollRegistration(ports, started.registrationId, started.pollToken);
+    // Act
+    const tooSoon = pollRegistration(ports, started.registrationId, started.pollToken);
+    await expect(tooSoon).rejects.toMatchObject({ code: 'slow_down' });
+    ports.advance(ports.settings.pollIntervalSeconds * 1000);
+    const onTime = await pollRegistration(ports, started.registrationId, started.pollToken);
+    // Assess
+    expect(onTime).toEqual({ status: 'pending' });
+  });
+});

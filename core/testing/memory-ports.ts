@@ -1,0 +1,362 @@
+/**
+ * In-memory ports with a settable clock, for unit tests of the services. Each store keeps the same
+ * conditional-write semantics as the DynamoDB adapters (ConditionFailedError on a lost condition).
+ */
+import { ConditionFailedError } from '../errors.ts';
+import type { JobRecord } from '../job.ts';
+import { isLeasedState } from '../job-state.ts';
+import type {
+  CredentialRecord,
+  CredentialStore,
+  DocumentStore,
+  GuardStore,
+  JobStore,
+  Notifier,
+  Ports,
+  PrinterStore,
+  RegistrationStore,
+} from '../ports.ts';
+import type { DisconnectKind, PrinterRecord } from '../printer.ts';
+import type { RegistrationRecord } from '../registration-record.ts';
+import { DEFAULT_SETTINGS } from '../settings.ts';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+class MemoryPrinters implements PrinterStore {
+  readonly items = new Map<string, PrinterRecord>();
+
+  async get(printerId: string) {
+    const item = this.items.get(printerId);
+    return item ? copy(item) : undefined;
+  }
+
+  async list() {
+    return [...this.items.values()].map(copy);
+  }
+
+  async register(input: Parameters<PrinterStore['register']>[0]) {
+    const previous = this.items.get(input.printerId);
+    this.items.set(input.printerId, {
+      state: 'idle',
+      reasons: [],
+      supplies: {},
+      createdAt: input.at,
+      ...previous,
+      printerId: input.printerId,
+      name: input.name,
+      capabilities: input.capabilities,
+      tokenHash: input.tokenHash,
+      acceptingJobs: false,
+      acceptingReason: 'paused',
+      acceptingSetBy: 'cloud',
+      acceptingSetAt: input.at,
+      updatedAt: input.at,
+      connectionId: null,
+      connectedAt: null,
+    });
+    return previous ? copy(previous) : undefined;
+  }
+
+  private patch(printerId: string, patch: Partial<PrinterRecord>): PrinterRecord {
+    const item = this.items.get(printerId);
+    if (!item) throw new ConditionFailedError();
+    const next = { ...item };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) Object.assign(next, { [key]: value });
+    }
+    this.items.set(printerId, next);
+    return copy(next);
+  }
+
+  async setAccepting(printerId: string, input: Parameters<PrinterStore['setAccepting']>[1]) {
+    return this.patch(printerId, {
+      acceptingJobs: input.acceptingJobs,
+      acceptingReason: input.reason,
+      acceptingSetBy: input.setBy,
+      acceptingSetAt: input.at,
+      updatedAt: input.at,
+      ...(input.seen ? { lastSeenAt: input.at } : {}),
+    });
+  }
+
+  async setStatus(printerId: string, input: Parameters<PrinterStore['setStatus']>[1]) {
+    return this.patch(printerId, {
+      state: input.state,
+      reasons: input.reasons,
+      supplies: input.supplies,
+      updatedAt: input.at,
+      lastSeenAt: input.at,
+    });
+  }
+
+  async setSettings(printerId: string, input: Parameters<PrinterStore['setSettings']>[1]) {
+    return this.patch(printerId, {
+      offlineGraceHours: input.offlineGraceHours,
+      name: input.name,
+      updatedAt: input.at,
+    });
+  }
+
+  async connected(printerId: string, connectionId: string, at: string) {
+    this.patch(printerId, {
+      connectionId,
+      connectedAt: at,
+      mode: 'push',
+      lastSeenAt: at,
+      lastDisconnect: null,
+    });
+  }
+
+  async seen(printerId: string, at: string, asPoller: boolean) {
+    const item = this.items.get(printerId);
+    if (!item) return;
+    this.patch(printerId, {
+      lastSeenAt: at,
+      ...(asPoller && !item.connectionId ? { mode: 'poll' as const } : {}),
+    });
+  }
+
+  async goodbye(printerId: string, connectionId: string, at: string) {
+    if (this.items.get(printerId)?.connectionId === connectionId)
+      this.patch(printerId, { lastDisconnect: 'goodbye', lastSeenAt: at });
+  }
+
+  async disconnected(
+    printerId: string,
+    connectionId: string,
+    at: string,
+  ): Promise<DisconnectKind | undefined> {
+    const item = this.items.get(printerId);
+    if (item?.connectionId !== connectionId) return undefined;
+    const kind: DisconnectKind = item.lastDisconnect === 'goodbye' ? 'goodbye' : 'lost';
+    this.patch(printerId, { connectionId: null, lastDisconnect: kind, lastSeenAt: at });
+    return kind;
+  }
+
+  async clearConnection(printerId: string, connectionId: string) {
+    const item = this.items.get(printerId);
+    if (item?.connectionId === connectionId)
+      this.patch(printerId, { connectionId: null, lastDisconnect: item.lastDisconnect ?? 'lost' });
+  }
+}
+
+class MemoryJobs implements JobStore {
+  readonly items = new Map<string, JobRecord>();
+  writes = 0;
+
+  private key(printerId: string, jobId: string) {
+    return `${printerId}\u0000${jobId}`;
+  }
+
+  async put(job: JobRecord) {
+    const key = this.key(job.printerId, job.jobId);
+    if (this.items.has(key)) throw new ConditionFailedError();
+    this.writes++;
+    this.items.set(key, copy(job));
+  }
+
+  async get(printerId: string, jobId: string) {
+    const item = this.items.get(this.key(printerId, jobId));
+    return item ? copy(item) : undefined;
+  }
+
+  async list(printerId: string, options: { states?: readonly string[] } = {}) {
+    return [...this.items.values()]
+      .filter((j) => j.printerId === printerId && (!options.states || options.states.includes(j.state)))
+      .sort((a, b) => a.jobId.localeCompare(b.jobId))
+      .map(copy);
+  }
+
+  async lease(printerId: string, jobId: string, input: { at: string; leaseExpiresAt: string }) {
+    const item = this.items.get(this.key(printerId, jobId));
+    const free =
+      item &&
+      (item.state === 'pending' ||
+        (isLeasedState(item.state) && (!item.leaseExpiresAt || item.leaseExpiresAt <= input.at)));
+    if (!item || !free) throw new ConditionFailedError();
+    this.writes++;
+    Object.assign(item, { state: 'processing', leaseExpiresAt: input.leaseExpiresAt, updatedAt: input.at });
+    return copy(item);
+  }
+
+  async transition(
+    printerId: string,
+    jobId: string,
+    from: JobRecord['state'],
+    patch: Parameters<JobStore['transition']>[3],
+  ) {
+    const item = this.items.get(this.key(printerId, jobId));
+    if (!item || item.state !== from) throw new ConditionFailedError();
+    this.writes++;
+    item.state = patch.state;
+    item.updatedAt = patch.at;
+    if (patch.reasons !== undefined) item.reasons = patch.reasons;
+    if (patch.impressions !== undefined) item.impressions = patch.impressions;
+    if (patch.leaseExpiresAt !== undefined) item.leaseExpiresAt = patch.leaseExpiresAt;
+    if (patch.expiresAtEpoch !== undefined) item.expiresAtEpoch = patch.expiresAtEpoch;
+    return copy(item);
+  }
+}
+
+class MemoryRegistrations implements RegistrationStore {
+  readonly items = new Map<string, RegistrationRecord>();
+
+  async create(registration: RegistrationRecord) {
+    if (this.items.has(registration.registrationId)) throw new ConditionFailedError();
+    this.items.set(registration.registrationId, copy(registration));
+  }
+
+  async get(registrationId: string) {
+    const item = this.items.get(registrationId);
+    return item ? copy(item) : undefined;
+  }
+
+  async recordPoll(registrationId: string, atMs: number, minIntervalMs: number) {
+    const item = this.items.get(registrationId);
+    if (!item) throw new ConditionFailedError();
+    if (item.lastPollAtMs !== undefined && item.lastPollAtMs > atMs - minIntervalMs)
+      throw new ConditionFailedError();
+    item.lastPollAtMs = atMs;
+  }
+
+  async addFailedAttempt(registrationId: string) {
+    const item = this.items.get(registrationId);
+    if (item?.status !== 'pending') throw new ConditionFailedError();
+    item.failedAttempts += 1;
+    return item.failedAttempts;
+  }
+
+  async setStatus(
+    registrationId: string,
+    from: RegistrationRecord['status'],
+    to: RegistrationRecord['status'],
+  ) {
+    const item = this.items.get(registrationId);
+    if (!item || item.status !== from) throw new ConditionFailedError();
+    item.status = to;
+  }
+}
+
+class MemoryCredentials implements CredentialStore {
+  readonly items = new Map<string, CredentialRecord>();
+
+  async put(credential: CredentialRecord) {
+    this.items.set(credential.secretHash, copy(credential));
+  }
+
+  async get(secretHash: string) {
+    const item = this.items.get(secretHash);
+    return item ? copy(item) : undefined;
+  }
+
+  async delete(secretHash: string) {
+    this.items.delete(secretHash);
+  }
+}
+
+class MemoryGuards implements GuardStore {
+  readonly items = new Map<string, { value?: string; count?: number; expiresAtEpoch: number }>();
+
+  async putIfAbsent(key: string, value: string, expiresAtEpoch: number, nowEpoch: number) {
+    const item = this.items.get(key);
+    if (item && item.expiresAtEpoch >= nowEpoch) return { created: false as const, value: item.value ?? '' };
+    this.items.set(key, { value, expiresAtEpoch });
+    return { created: true as const };
+  }
+
+  async get(key: string, nowEpoch: number) {
+    const item = this.items.get(key);
+    return item && item.expiresAtEpoch >= nowEpoch ? item.value : undefined;
+  }
+
+  async increment(key: string, expiresAtEpoch: number) {
+    const item = this.items.get(key) ?? { expiresAtEpoch };
+    item.count = (item.count ?? 0) + 1;
+    item.expiresAtEpoch = expiresAtEpoch;
+    this.items.set(key, item);
+    return item.count;
+  }
+
+  async count(key: string) {
+    return this.items.get(key)?.count ?? 0;
+  }
+
+  async delete(key: string) {
+    this.items.delete(key);
+  }
+}
+
+class MemoryDocuments implements DocumentStore {
+  readonly items = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  operations = 0;
+
+  async put(key: string, bytes: Uint8Array, contentType: string) {
+    this.operations++;
+    this.items.set(key, { bytes, contentType });
+  }
+
+  async get(key: string) {
+    this.operations++;
+    return this.items.get(key);
+  }
+
+  async delete(key: string) {
+    this.operations++;
+    this.items.delete(key);
+  }
+
+  async downloadUrl(key: string, expiresAt: Date) {
+    return `memory://${key}?until=${expiresAt.toISOString()}`;
+  }
+
+  async uploadUrl(key: string, input: { contentType: string }) {
+    return { url: `memory://${key}`, headers: { 'content-type': input.contentType } };
+  }
+}
+
+class MemoryNotifier implements Notifier {
+  readonly sent: Array<{ printerId: string; connectionId: string; message: Record<string, unknown> }> = [];
+
+  async jobAvailable(printerId: string, connectionId: string, jobId: string) {
+    this.sent.push({ printerId, connectionId, message: { type: 'job-available', jobId, printerId } });
+    return true;
+  }
+
+  async revoke(printerId: string, connectionId: string) {
+    this.sent.push({ printerId, connectionId, message: { type: 'revoked' } });
+  }
+}
+
+export interface MemoryPorts extends Ports {
+  printers: MemoryPrinters;
+  jobs: MemoryJobs;
+  registrations: MemoryRegistrations;
+  credentials: MemoryCredentials;
+  guards: MemoryGuards;
+  documents: MemoryDocuments;
+  notifier: MemoryNotifier;
+  /** Moves the fake clock on. */
+  advance(ms: number): void;
+}
+
+export function memoryPorts(
+  start = new Date('2026-03-01T12:00:00.000Z'),
+  ownerKeyHash?: string,
+): MemoryPorts {
+  let now = start.getTime();
+  return {
+    printers: new MemoryPrinters(),
+    jobs: new MemoryJobs(),
+    registrations: new MemoryRegistrations(),
+    credentials: new MemoryCredentials(),
+    guards: new MemoryGuards(),
+    documents: new MemoryDocuments(),
+    notifier: new MemoryNotifier(),
+    ownerKey: { ownerKeyHash: async () => ownerKeyHash },
+    clock: { now: () => new Date(now) },
+    settings: { ...DEFAULT_SETTINGS },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
+import { type Handlers, registerPrinter } from './testing/flows.ts';
+
+type Handler = Parameters<typeof call>[0];
+let cloud: TestCloud;
+let handlers: Handlers & { terminal: Handler; print: Handler; connect: Handler };
+let jpeg: Buffer;
+/** API Gateway's @connections API as the cloud sees it: `live` connections take posts, others are gone (410). */
+let connections: Server;
+const live = new Set<string>();
+const posts: Array<{ connectionId: string; body: Record<string, unknown> }> = [];
+
+beforeAll(async () => {
+  connections = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const connectionId = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+      if (!live.has(connectionId)) {
+        res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
+        res.end('{"message":"Gone"}');
+        return;
+      }
+      posts.push({ connectionId, body: JSON.parse(body || '{}') });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => connections.listen(0, '127.0.0.1', resolve));
+  cloud = await startTestCloud({
+    WS_CALLBACK_URL: `http://127.0.0.1:${(connections.address() as AddressInfo).port}`,
+  });
+  handlers = {
+    register: (await import('./register/handler.ts')).handler,
+    printerCommands: (await import('./printer-commands/handler.ts')).handler,
+    terminal: (await import('./terminal/handler.ts')).handler,
+    print: (await import('./print-request/handler.ts')).handler,
+    connect: (await import('./connect/handler.ts')).handler,
+  };
+  jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: 'red' } })
+    .jpeg()
+    .toBuffer();
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  await new Promise((resolve) => connections?.close(resolve));
+});
+
+async function connect(printerId: string, connectionId: string) {
+  await handlers.connect(
+    {
+      requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId, authorizer: { printerId } },
+    } as never,
+    lambdaContext,
+  );
+}
+
+function submit(printerId: string) {
+  return call(
+    handlers.print,
+    httpEvent('POST /v1/printers/{printerId}/jobs', {
+      pathParameters: { printerId },
+      token: cloud.ownerKey,
+      body: jpeg,
+      headers: { 'content-type': 'image/jpeg' },
+    }),
+  );
+}
+
+async function view(printerId: string) {
+  return (
+    await call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}', { pathParameters: { printerId }, token: cloud.ownerKey }),
+    )
+  ).body;
+}
+
+describe('the push hint', () => {
+  it('posts job-available to the open connection after the job is stored', async () => {
+    // Prepare
+    await registerPrinter(handlers, cloud, 'push-1', { accepting: true });
+    live.add('live-1');
+    await connect('push-1', 'live-1');
+    // Act
+    const answer = await submit('push-1');
+    // Assess
+    expect(answer.status).toBe(202);
+    expect(posts).toContainEqual({
+      connectionId: 'live-1',
+      body: { type: 'job-available', jobId: answer.body.jobId, printerId: 'push-1' },
+    });
+  });
+
+  it('still accepts the job when the connection is gone, and forgets that connection', async () => {
+    // Prepare
+    await registerPrinter(handlers, cloud, 'push-2', { accepting: true });
+    await connect('push-2', 'dead-1');
+    // Act
+    const answer = await submit('push-2');
+    const printer = await view('push-2');
+    // Assess
+    expect(answer.status).toBe(202);
+    expect(printer.online).toBe(false);
+    expect(printer.acceptingJobs).toBe(true);
+    expect(printer.lastDisconnect).toBe('lost');
+  });
+});

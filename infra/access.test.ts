@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../core/tables.ts';
+import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
+import { FUNCTION_NAMES } from './functions.ts';
+import { allowedActions, dispose, logicalId, resolvedKey, type Synthesized, synthesize } from './testing.ts';
+
+let s: Synthesized;
+// a synth bundles seven functions: allow for a busy machine
+beforeAll(() => {
+  s = synthesize();
+}, 300_000);
+afterAll(() => dispose(s));
+
+const tableKey = (name: (typeof TABLES)[number]['name']) =>
+  resolvedKey(s, s.stack.data.tables[name].tableArn);
+const objectsKey = () => resolvedKey(s, s.stack.data.documents.arnForObjects('*'));
+const secretKey = () => resolvedKey(s, s.stack.data.ownerKey.secretArn);
+const actionsOn = (name: FunctionName, key: string): string[] =>
+  [...(allowedActions(s, name).get(key) ?? [])].sort();
+const allActions = (name: FunctionName): string[] =>
+  [...allowedActions(s, name).values()].flatMap((set) => [...set]);
+
+describe('least privilege, from the synthesized policies', () => {
+  it('grants each function exactly the table actions infra/access.ts lists, and none on other tables', () => {
+    for (const name of FUNCTION_NAMES) {
+      for (const table of TABLES) {
+        const rights = FUNCTION_ACCESS[name].tables[table.name] ?? [];
+        const expected = rights.flatMap((right) => TABLE_ACTIONS[right]).sort();
+        expect(actionsOn(name, tableKey(table.name)), `${name} on ${table.name}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('never grants batch, transaction, wildcard or stream DynamoDB actions, and Scan only for the printer listing', () => {
+    for (const name of FUNCTION_NAMES) {
+      for (const action of allActions(name).filter((a) => a.startsWith('dynamodb:'))) {
+        expect(action).toMatch(/^dynamodb:(GetItem|Query|PutItem|UpdateItem|DeleteItem|Scan)$/);
+      }
+      const scans = TABLES.filter((t) => actionsOn(name, tableKey(t.name)).includes('dynamodb:Scan')).map(
+        (t) => t.name,
+      );
+      expect(scans, name).toEqual(name === 'terminal' ? ['printers'] : []);
+    }
+  });
+
+  it('print-request creates jobs but cannot delete or scan them', () => {
+    const onJobs = actionsOn('print-request', tableKey('jobs'));
+    expect(onJobs).toContain('dynamodb:PutItem');
+    expect(onJobs).not.toContain('dynamodb:DeleteItem');
+    expect(onJobs).not.toContain('dynamodb:Scan');
+    expect(actionsOn('print-request', tableKey('credentials'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+  });
+
+  it('the authorizer can only read credentials: no write, no bucket, no secret, no connections', () => {
+    const actions = allActions('authorizer').filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect([...allowedActions(s, 'authorizer').keys()]).not.toContain(tableKey('printers'));
+  });
+
+  it('only the functions that push or close sockets may manage connections, on this API stage only', () => {
+    const managers = FUNCTION_NAMES.filter((name) =>
+      allActions(name).includes('execute-api:ManageConnections'),
+    );
+    expect(managers.sort()).toEqual(['print-request', 'register']);
+    for (const name of managers) {
+      const [resource] = [...allowedActions(s, name)].find(([, actions]) =>
+        actions.has('execute-api:ManageConnections'),
+      ) ?? [''];
+      expect(resource).toContain(`/v1/*/@connections/*`);
+      expect(resource).toContain(JSON.stringify({ Ref: logicalId(s, s.stack.webSocketApi.api) }));
+    }
+  });
+
+  it('bucket object rights follow the table: print-request put/get/delete, jobs get/delete, others none', () => {
+    for (const name of FUNCTION_NAMES) {
+      const expected = (FUNCTION_ACCESS[name].documents ?? []).map((right) => DOCUMENT_ACTIONS[right]).sort();
+      expect(actionsOn(name, objectsKey()), name).toEqual(expected);
+      expect(
+        allActions(name)
+          .filter((a) => a.startsWith('s3:'))
+          .sort(),
+        name,
+      ).toEqual(expected);
+    }
+    expect(actionsOn('print-request', objectsKey())).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+    expect(actionsOn('jobs', objectsKey())).not.toContain('s3:PutObject');
+  });
+
+  it('only HTTP handlers read the owner key (every bearer check compares with it first)', () => {
+    const readers = FUNCTION_NAMES.filter((name) =>
+      actionsOn(name, secretKey()).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(readers.sort()).toEqual(['jobs', 'print-request', 'printer-commands', 'register', 'terminal']);
+    for (const name of FUNCTION_NAMES) {
+      expect(allActions(name).filter((a) => a.startsWith('secretsmanager:')).length > 0).toBe(
+        readers.includes(name),
+      );
+    }
+  });
+
+  it('allows "*" resources only for X-Ray, which has no resource-level permissions', () => {
+    for (const name of FUNCTION_NAMES) {
+      const onAnything = [...(allowedActions(s, name).get(JSON.stringify('*')) ?? [])].sort();
+      expect(onAnything, name).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  it('each role writes only to its own log group', () => {
+    for (const name of FUNCTION_NAMES) {
+      const fn = s.stack.functions.byName[name];
+      const own = resolvedKey(s, fn.logGroup.logGroupArn);
+      const logResources = [...allowedActions(s, name)].filter(([, actions]) =>
+        [...actions].some((a) => a.startsWith('logs:')),
+      );
+      expect(logResources.map(([key]) => key)).toEqual([own]);
+    }
+  });
+});

@@ -1,0 +1,268 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../core/config.ts';
+import { TABLES } from '../core/tables.ts';
+import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
+import { DOCUMENT_RETENTION_DAYS } from './data.ts';
+import { FUNCTION_NAMES } from './functions.ts';
+import { HTTP_THROTTLE } from './http-api.ts';
+import { dispose, logicalId, type Synthesized, synthesize } from './testing.ts';
+import { WEBSOCKET_STAGE, WEBSOCKET_THROTTLE } from './websocket-api.ts';
+
+let s: Synthesized;
+// a synth bundles seven functions: allow for a busy machine
+beforeAll(() => {
+  s = synthesize();
+}, 300_000);
+afterAll(() => dispose(s));
+
+type Props = Record<string, unknown>;
+const propsOf = (type: string, match?: Props): Props[] =>
+  Object.values(s.template.findResources(type, match ? { Properties: match } : undefined)).map(
+    (r) => r.Properties as Props,
+  );
+const integrationRef = (route: Props): string => {
+  const target = route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  return target['Fn::Join'][1][1].Ref;
+};
+const functionArnOf = (name: (typeof FUNCTION_NAMES)[number]) => ({
+  'Fn::GetAtt': [logicalId(s, s.stack.functions.byName[name]), 'Arn'],
+});
+
+describe('HTTP API', () => {
+  it('has exactly one route per HTTP_ROUTES entry, each proxied to its own function with payload 2.0', () => {
+    const apiRef = { Ref: logicalId(s, s.stack.httpApi.api) };
+    const routes = propsOf('AWS::ApiGatewayV2::Route', { ApiId: apiRef });
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+      HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
+    );
+
+    const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
+    for (const route of HTTP_ROUTES) {
+      const cfnRoute = routes.find((r) => r.RouteKey === `${route.method} ${route.path}`);
+      if (!cfnRoute) throw new Error(`no route ${route.method} ${route.path}`);
+      const integration = integrations[integrationRef(cfnRoute)]?.Properties as Props;
+      expect(integration).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: functionArnOf(route.fn),
+      });
+    }
+  });
+
+  it('logs access to a log group, throttles by default and allows browser terminals (CORS)', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: HTTP_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: HTTP_THROTTLE.burstLimit,
+      },
+    });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: ['*'],
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key']),
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+      },
+    });
+  });
+});
+
+describe('WebSocket API', () => {
+  it('routes on $request.body.action, every WS route to the connect function', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
+    const routes = propsOf('AWS::ApiGatewayV2::Route', { ApiId: apiRef });
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...WS_ROUTES].sort());
+    const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
+    const connectUri = JSON.stringify(functionArnOf('connect'));
+    for (const route of routes) {
+      const uri = JSON.stringify(integrations[integrationRef(route)]?.Properties?.IntegrationUri);
+      expect(uri).toContain(connectUri);
+    }
+  });
+
+  it('runs the Lambda authorizer on $connect only, reading the Authorization header', () => {
+    const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
+    const authorizers = s.template.findResources('AWS::ApiGatewayV2::Authorizer', {
+      Properties: { ApiId: apiRef },
+    });
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0] ?? [];
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    expect(authorizer?.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: [WS_AUTHORIZER.identitySource],
+    });
+    expect(JSON.stringify(authorizer?.Properties?.AuthorizerUri)).toContain(
+      JSON.stringify(functionArnOf('authorizer')),
+    );
+
+    for (const route of propsOf('AWS::ApiGatewayV2::Route', { ApiId: apiRef })) {
+      if (route.RouteKey === '$connect') {
+        expect(route).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(route.AuthorizationType).toBe('NONE');
+      }
+    }
+  });
+
+  it('deploys its stage automatically with access logs and throttling', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: WEBSOCKET_STAGE,
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: WEBSOCKET_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: WEBSOCKET_THROTTLE.burstLimit,
+      },
+    });
+    // WebSocket access logs need the account's API Gateway CloudWatch role
+    s.template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: Match.anyValue() });
+  });
+});
+
+describe('functions', () => {
+  it('has one function per HANDLERS entry plus the authorizer, all nodejs24.x on x86_64, traced', () => {
+    const functions = propsOf('AWS::Lambda::Function');
+    expect(functions).toHaveLength(Object.keys(HANDLERS).length + 1);
+    for (const fn of functions) {
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['x86_64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/logs/) } },
+      });
+    }
+  });
+
+  it('sizes each function from HANDLERS', () => {
+    for (const [name, size] of Object.entries(HANDLERS)) {
+      const id = logicalId(s, s.stack.functions.byName[name as keyof typeof HANDLERS]);
+      const fn = s.template.findResources('AWS::Lambda::Function')[id]?.Properties;
+      expect(fn).toMatchObject({ MemorySize: size.memoryMb, Timeout: size.timeoutSeconds });
+    }
+  });
+
+  it('gives every function the table names, bucket, WebSocket URLs and owner key ARN, and no PUBLIC_API_URL', () => {
+    const wsApi = { Ref: logicalId(s, s.stack.webSocketApi.api) };
+    for (const fn of propsOf('AWS::Lambda::Function')) {
+      const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const table of TABLES) {
+        expect(variables[table.env]).toEqual({ Ref: logicalId(s, s.stack.data.tables[table.name]) });
+      }
+      expect(variables[ENV.documentsBucket]).toEqual({ Ref: logicalId(s, s.stack.data.documents) });
+      expect(variables[ENV.ownerKeySecretArn]).toEqual({ Ref: logicalId(s, s.stack.data.ownerKey) });
+      expect(variables[ENV.wsCallbackUrl]).toEqual({
+        'Fn::Join': [
+          '',
+          ['https://', wsApi, '.execute-api.eu-central-1.', { Ref: 'AWS::URLSuffix' }, `/${WEBSOCKET_STAGE}`],
+        ],
+      });
+      expect(variables[ENV.wsUrl]).toEqual({
+        'Fn::Join': [
+          '',
+          ['wss://', wsApi, '.execute-api.eu-central-1.', { Ref: 'AWS::URLSuffix' }, `/${WEBSOCKET_STAGE}`],
+        ],
+      });
+      expect(variables).not.toHaveProperty(ENV.publicApiUrl);
+    }
+  });
+
+  it('keeps logs a month', () => {
+    const groups = propsOf('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(FUNCTION_NAMES.length + 2);
+    for (const group of groups) expect(group.RetentionInDays).toBe(30);
+  });
+});
+
+describe('data', () => {
+  it('builds every table of core/tables.ts: keys, TTL, on-demand, PITR, encryption, retained', () => {
+    const tables = s.template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(TABLES.length);
+    for (const schema of TABLES) {
+      const table = tables[logicalId(s, s.stack.data.tables[schema.name])];
+      expect(table?.DeletionPolicy).toBe('Retain');
+      const keySchema = [{ AttributeName: schema.partitionKey, KeyType: 'HASH' }];
+      if (schema.sortKey) keySchema.push({ AttributeName: schema.sortKey, KeyType: 'RANGE' });
+      expect(table?.Properties).toMatchObject({
+        KeySchema: keySchema,
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      if (schema.ttlAttribute) {
+        expect(table?.Properties?.TimeToLiveSpecification).toEqual({
+          AttributeName: schema.ttlAttribute,
+          Enabled: true,
+        });
+      } else {
+        expect(table?.Properties?.TimeToLiveSpecification).toBeUndefined();
+      }
+    }
+  });
+
+  it('keeps documents private, encrypted, SSL-only, short-lived, and open to presigned browser PUTs', () => {
+    const id = logicalId(s, s.stack.data.documents);
+    const bucket = s.template.findResources('AWS::S3::Bucket')[id];
+    expect(bucket?.DeletionPolicy).toBe('Retain');
+    expect(bucket?.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Status: 'Enabled',
+            ExpirationInDays: DOCUMENT_RETENTION_DAYS,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+      CorsConfiguration: { CorsRules: [{ AllowedMethods: ['PUT'], AllowedOrigins: ['*'] }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(s, s.stack.data.accessLogs) } },
+    });
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('generates the owner key in Secrets Manager', () => {
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 43, ExcludePunctuation: true },
+    });
+  });
+});
+
+it('outputs the API URL, WebSocket URL, owner key secret ARN and documents bucket', () => {
+  const outputs = s.template.findOutputs('*');
+  expect(Object.keys(outputs).sort()).toEqual([
+    'ApiUrl',
+    'DocumentsBucket',
+    'OwnerKeySecretArn',
+    'WebSocketUrl',
+  ]);
+  expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toContain('wss://');
+  expect(outputs.OwnerKeySecretArn?.Value).toEqual({ Ref: logicalId(s, s.stack.data.ownerKey) });
+});
