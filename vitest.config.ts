@@ -2,7 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'adapters/**/*.test.ts', 'functions/**/*.test.ts', 'local/**/*.test.ts', 'printer-client/**/*.test.ts', 'infra/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'core/**/*.test.ts',
+      'adapters/**/*.test.ts',
+      'functions/**/*.test.ts',
+      'local/**/*.test.ts',
+      'printer-client/**/*.test.ts',
+      'infra/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // end-to-end tests start real processes and ports; keep the 2-core machine from thrashing

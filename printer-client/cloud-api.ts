@@ -17,7 +17,7 @@ export type RegistrationPoll =
   | { status: 'pending' }
   | { status: 'complete'; printerId: string; accessToken: string }
   | { status: 'expired' }
-  | { status: 'slow_down' };
+  | { status: 'slow_down'; interval?: number };
 
 export interface PrinterStatusReport {
   state: 'idle' | 'processing' | 'stopped';

@@ -21,7 +21,7 @@ describe('HttpCloudApi', () => {
     const { cloud, api } = await stub();
     cloud.pollAnswers = [
       [200, { status: 'pending' }],
-      [429, { error: 'slow_down' }],
+      [429, { error: 'slow_down', interval: 12 }],
       [410, { status: 'expired' }],
     ];
 
@@ -34,6 +34,7 @@ describe('HttpCloudApi', () => {
     // Assess
     expect(start).toMatchObject({ registrationId: 'R1', pin: 'ABCD-EFGH', interval: 1 });
     expect(answers.map((a) => a.status)).toEqual(['pending', 'slow_down', 'expired', 'complete']);
+    expect(answers[1]).toEqual({ status: 'slow_down', interval: 12 });
     expect(cloud.find('POST', '/v1/registrations')[0]?.body).toEqual({
       printerId: 'P1',
       name: 'Office',

@@ -32,7 +32,12 @@ export class HttpCloudApi implements CloudApi {
     const path = `/v1/registrations/${encodeURIComponent(registrationId)}`;
     const answer = await this.json('GET', path, pollToken, undefined, [410, 429]);
     if (answer.status === 410) return { status: 'expired' };
-    if (answer.status === 429) return { status: 'slow_down' };
+    if (answer.status === 429) {
+      const interval = Number((answer.body as { interval?: unknown }).interval);
+      return Number.isFinite(interval) && interval > 0
+        ? { status: 'slow_down', interval }
+        : { status: 'slow_down' };
+    }
     return answer.body as RegistrationPoll;
   }
 

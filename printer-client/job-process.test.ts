@@ -97,7 +97,8 @@ describe('the journal: never print twice, never lose a job', () => {
 
     // Act
     h.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => h.store.data.journal[jobId]?.step === 'fetched', 'fetched, not spooled');
+    await until(() => h.logs.some((line) => line.startsWith('listing jobs failed')), 'a failed listing');
+    expect(h.store.data.journal[jobId]?.step).toBe('fetched');
     await h.clock.advance(1_000);
     await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
 
@@ -114,12 +115,9 @@ describe('the journal: never print twice, never lose a job', () => {
 
     // Act: the first download and its retry fail; taking it again is refused while leased (409)
     h.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => h.store.data.journal[jobId]?.step === 'fetched', 'fetched');
+    await until(() => h.logs.some((line) => line.startsWith('listing jobs failed')), 'a failed listing');
     await h.clock.advance(1_000);
-    await until(
-      () => h.cloud.ops().filter((op) => op === 'fetchJob').length === 2,
-      () => `fetch again refused ${h.cloud.ops().join()} ${h.logs.join('\n')} ${h.clock.pending()}`,
-    );
+    await until(() => h.cloud.ops().filter((op) => op === 'fetchJob').length === 2, 'fetch again refused');
     const job = h.cloud.jobs.get(jobId);
     if (job) job.leaseExpired = true;
     await h.clock.advance(60_000);
@@ -198,6 +196,27 @@ describe('the journal: never print twice, never lose a job', () => {
     await again.printer.setSupplies({ paper: 10 });
     await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
     expect(again.device.printed).toEqual([jobId]);
+  });
+
+  it('a held job canceled in the cloud is not printed when the condition is gone', async () => {
+    // Prepare
+    const h = await online({ paper: 0 });
+    const jobId = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'held');
+    const job = h.cloud.jobs.get(jobId);
+    if (job) job.state = 'canceled';
+
+    // Act
+    await h.printer.setSupplies({ paper: 10 });
+    await h.printer.outbox.idle();
+
+    // Assess
+    expect(h.device.printed).toEqual([]);
+    expect(h.store.data.journal[jobId]).toMatchObject({ step: 'reported', outcome: 'canceled' });
+    expect(h.printer.snapshot().suspendedJobs).toEqual([]);
+    expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: true });
+    await expect(stat(h.store.spoolPath(jobId))).rejects.toThrow();
   });
 
   it('a job listed again that the journal has printed is only reported', async () => {

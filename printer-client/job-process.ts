@@ -198,7 +198,9 @@ export class JobProcessor {
     await this.deps.store.save();
     this.deps.log(`job ${entry.jobId} held: ${reason}`);
     await this.deps.onResourceStop(reason);
-    await this.sendState(entry, { state: 'processing-stopped', reasons: [reason] });
+    if ((await this.sendState(entry, { state: 'processing-stopped', reasons: [reason] })) === 'gone') {
+      await this.forget(entry);
+    }
   }
 
   private async resumeHeld(): Promise<void> {
@@ -220,10 +222,10 @@ export class JobProcessor {
   private async print(entry: JournalEntry): Promise<void> {
     const { store, device, printerId, resources, log } = this.deps;
     const job = need(entry);
+    // The engine starts: processing (again, after a hold). A job canceled meanwhile is not printed.
+    if ((await this.sendState(entry, { state: 'processing' })) === 'gone') return this.forget(entry);
     this.printing = true;
     this.deps.onStatusChange();
-    // The engine starts: processing (again, after a hold). A 409 (already processing) is fine.
-    await this.sendState(entry, { state: 'processing' });
     try {
       const result = await device.print({
         jobId: entry.jobId,
@@ -261,7 +263,20 @@ export class JobProcessor {
       entry.outcome === 'aborted'
         ? { state: 'aborted', reasons: entry.reasons ?? ['document-unprintable-error'] }
         : { state: 'completed', impressions: entry.impressions ?? 0 };
-    if (!(await this.sendState(entry, final))) return; // retried at the next drain or restart
+    // 'gone': the job is already final in the cloud (e.g. canceled); nothing more to say either way.
+    if ((await this.sendState(entry, final)) === 'failed') return; // retried at the next drain or restart
+    await this.close(entry);
+  }
+
+  /** A job canceled (or deleted) in the cloud before it was printed: drop it, print nothing. */
+  private async forget(entry: JournalEntry): Promise<void> {
+    this.deps.log(`job ${entry.jobId} is finished in the cloud (canceled?): not printed`);
+    entry.heldFor = null;
+    entry.outcome = 'canceled';
+    await this.close(entry);
+  }
+
+  private async close(entry: JournalEntry): Promise<void> {
     entry.step = 'reported';
     entry.documentUrl = undefined;
     entry.updatedAt = this.now();
@@ -269,17 +284,20 @@ export class JobProcessor {
     await rm(this.deps.store.spoolPath(entry.jobId), { force: true });
   }
 
-  /** PUT the job state; true when the cloud has it (409: the job is already final there, e.g. canceled). */
-  private async sendState(entry: JournalEntry, report: JobStateReport): Promise<boolean> {
+  /**
+   * PUT the job state. 'gone': the cloud refuses the move because the job is final there (409) or
+   * no longer exists (404); the printer's holding of the job is over.
+   */
+  private async sendState(entry: JournalEntry, report: JobStateReport): Promise<'sent' | 'gone' | 'failed'> {
     const token = this.deps.store.data.token;
-    if (!token) return false;
+    if (!token) return 'failed';
     try {
       await this.deps.cloud.putJobState(token, this.deps.printerId, entry.jobId, report);
-      return true;
+      return 'sent';
     } catch (error) {
-      if (isCloudError(error, 409) || isCloudError(error, 404)) return true;
+      if (isCloudError(error, 409) || isCloudError(error, 404)) return 'gone';
       this.deps.log(`job ${entry.jobId}: reporting ${report.state} failed: ${message(error)}`);
-      return false;
+      return 'failed';
     }
   }
 

@@ -80,7 +80,12 @@ describe('printer-client process', () => {
     expect(await readdir(join(stateDir, 'out'))).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
     expect(cloud.find('PUT', '/accepting-jobs').map((r) => r.body)).toEqual([{ acceptingJobs: true }]);
 
-    // Act: SIGTERM
+    // Act: SIGTERM, once the last status (idle again) has been sent
+    await until(() => {
+      const last = cloud.find('PUT', '/status').at(-1)?.body as { state?: string } | undefined;
+      return last?.state === 'idle';
+    }, 'the idle status after the job');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const before = cloud.requests.length;
     const messages = cloud.wsMessages.length;
     proc.child.kill('SIGTERM');

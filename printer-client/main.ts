@@ -46,7 +46,6 @@ async function main(): Promise<void> {
   });
   const web = await startWebServer(printer, options.uiPort, options.uiHost);
   log(`pages and control API at ${web.url} (state in ${options.stateDir}, output in ${options.outDir})`);
-  await printer.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -59,6 +58,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  await printer.start();
 }
 
 main().catch((error: unknown) => {

@@ -66,7 +66,8 @@ export async function register(options: RegistrationOptions, signal: AbortSignal
         options.show(null);
         return answer.accessToken;
       }
-      if (answer.status === 'slow_down') interval += SLOW_DOWN_SECONDS;
+      if (answer.status === 'slow_down')
+        interval = Math.max(interval + SLOW_DOWN_SECONDS, answer.interval ?? 0);
       if (answer.status === 'expired') {
         options.log('the PIN expired: asking for a new one');
         options.show(null);

@@ -28,8 +28,8 @@ export interface JournalEntry {
   size?: number;
   /** Set while the job is held (processing-stopped): the IPP reason. */
   heldFor?: string | null;
-  /** The final state to report (completed | aborted) once printed or failed. */
-  outcome?: 'completed' | 'aborted';
+  /** The final state to report (completed | aborted) once printed or failed; canceled: the cloud ended it first. */
+  outcome?: 'completed' | 'aborted' | 'canceled';
   reasons?: string[];
   impressions?: number;
   updatedAt: string;

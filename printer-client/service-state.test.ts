@@ -46,18 +46,15 @@ describe('enabling the service (figure 3, T110–T124)', () => {
 
     // Act
     await h.printer.setService(true);
-    await until(() => h.cloud.ops().includes('listFetchable'), 'first poll');
-    const first = h.cloud.ops().filter((op) => op === 'listFetchable').length;
+    const polls = () => h.cloud.ops().filter((op) => op === 'listFetchable').length;
+    const scheduled = () => until(() => h.clock.pending().includes(2_000), 'the next poll scheduled');
+    await scheduled();
+    const first = polls();
     await h.clock.advance(2_000);
-    await until(
-      () => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 1,
-      'second poll',
-    );
+    await until(() => polls() === first + 1, 'second poll');
+    await scheduled();
     await h.clock.advance(2_000);
-    await until(
-      () => h.cloud.ops().filter((op) => op === 'listFetchable').length === first + 2,
-      'third poll',
-    );
+    await until(() => polls() === first + 2, 'third poll');
 
     // Assess
     expect(h.printer.snapshot().connection).toBe('polling');

@@ -71,7 +71,7 @@ describe('the claim page and the refusal page in Chromium', () => {
 
     // Assess
     expect(status).toBe(503);
-    const text = await page.locator('body').innerText();
+    const text = (await page.locator('body').textContent()) ?? '';
     expect(text).toContain('B1');
     expect(text.toLowerCase()).toMatch(/not accepting|stopped accepting/);
   });

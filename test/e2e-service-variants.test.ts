@@ -13,7 +13,7 @@ import {
   startPrinter,
 } from './support/processes.ts';
 import { countStorage } from './support/storage.ts';
-import { sleep } from './support/wait.ts';
+import { sleep, waitFor } from './support/wait.ts';
 
 let cloud: CloudProc;
 let owner: Terminal;
@@ -278,5 +278,47 @@ describe('claim 1: a lost connection is not a stop; held jobs arrive after recon
     const ids = await printedJobIds(again);
     expect(ids.sort()).toEqual([before, ...held].sort());
     for (const jobId of held) await owner.waitForJobState('C1-down', jobId, 'completed');
+  });
+});
+
+describe('beyond the patent: a deliberate stop and a lost connection are told apart', () => {
+  it('an owner-set grace stops acceptance for a printer unreachable too long, and it resumes when the printer is back', async () => {
+    const { printer } = await onlinePrinter('G1-grace');
+    // 0.001 h = 3.6 s: long enough to see it still accepting right after the loss
+    const patched = await owner.json('PATCH', '/v1/printers/G1-grace', { offlineGraceHours: 0.001 });
+    expect(patched.status).toBe(200);
+
+    await printer.kill();
+    await waitFor(async () => ((await owner.printer('G1-grace'))?.online === false ? true : undefined), {
+      what: 'the cloud to see the connection lost',
+    });
+    expect((await owner.printer('G1-grace'))?.acceptingJobs).toBe(true);
+
+    const refused = await waitFor(
+      async () => {
+        const answer = await owner.submit('G1-grace', jpeg, 'image/jpeg');
+        return answer.status === 503 ? answer : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 500, what: 'the grace to run out' },
+    );
+    expect(refused.body.reason).toBe('offline');
+
+    const again = await restartPrinter(printer);
+    printers.push(again);
+    await owner.waitForAccepting('G1-grace', true);
+    const jobId = await submitOk('G1-grace');
+    await waitForPrinted(again, jobId);
+  });
+
+  it('a printer that said goodbye is not "offline": the grace does not apply to a deliberate disable', async () => {
+    const { control } = await onlinePrinter('G2-goodbye');
+    await owner.json('PATCH', '/v1/printers/G2-goodbye', { offlineGraceHours: 0.0005 });
+
+    await control.service(false, 'never');
+    await control.waitForState((s) => s.connection === 'off', 'disconnected');
+    await sleep(2_500);
+
+    const jobId = await submitOk('G2-goodbye');
+    expect((await owner.job('G2-goodbye', jobId)).body.state).toBe('pending');
   });
 });
