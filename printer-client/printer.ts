@@ -114,13 +114,10 @@ export class Printer {
     await this.jobs
       .recover()
       .catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
-    if (this.config.store.data.token) {
-      this.outbox.kick(); // an instruction saved but not sent before the restart
-      await this.service.restore();
-    } else {
-      await this.service.restore();
-      this.startRegistration();
-    }
+    const registered = this.config.store.data.token !== null;
+    if (registered) this.outbox.kick(); // an instruction saved but not sent before the restart
+    await this.service.restore();
+    if (!registered) this.startRegistration();
   }
 
   /** Stops without telling the cloud anything: a stopped process is not a service turned off (claim 1). */
