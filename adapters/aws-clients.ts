@@ -1,6 +1,7 @@
 /**
- * The SDK clients, created once per module (reused across warm Lambda invocations). Endpoints come from
- * the standard AWS_ENDPOINT_URL_* variables, so the local cloud or LocalStack is a setting, not a code path.
+ * The SDK clients, each created once per process on first use (reused across warm Lambda invocations).
+ * Endpoints come from the standard AWS_ENDPOINT_URL_* variables, so the local cloud or LocalStack is a
+ * setting, not a code path.
  * A middleware counts every DynamoDB and S3 operation into `sdkCounters` (read by the benchmark).
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -50,28 +51,52 @@ function countOperations(client: StackOwner, service: Service): void {
   );
 }
 
-const pathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3);
+/**
+ * Created on first use, not when this module loads: path-style S3 and the endpoints are read from the
+ * environment then, so a process that imports this before it sets AWS_ENDPOINT_URL_* (a benchmark
+ * starting the local cloud in-process) still gets clients for the right endpoints. Once created, a
+ * client is kept for the life of the process (reused across warm Lambda invocations).
+ */
+let dynamo: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+let s3Presign: S3Client | undefined;
 
-export const dynamo = new DynamoDBClient({});
-countOperations(dynamo as unknown as StackOwner, 'dynamodb');
+function pathStyle(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL_S3);
+}
 
-/** Plain JS values in and out; `undefined` attributes are left out rather than rejected. */
-export const documents = DynamoDBDocumentClient.from(dynamo, {
-  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-});
+/** DynamoDB with plain JS values in and out; `undefined` attributes are left out rather than rejected. */
+export function documentClient(): DynamoDBDocumentClient {
+  if (!dynamo) {
+    const client = new DynamoDBClient({});
+    countOperations(client as unknown as StackOwner, 'dynamodb');
+    dynamo = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+  return dynamo;
+}
 
-export const s3 = new S3Client({ forcePathStyle: pathStyle });
-countOperations(s3 as unknown as StackOwner, 's3');
+export function s3Client(): S3Client {
+  if (!s3) {
+    s3 = new S3Client({ forcePathStyle: pathStyle() });
+    countOperations(s3 as unknown as StackOwner, 's3');
+  }
+  return s3;
+}
 
 /**
  * Presigning only (no request is sent, so nothing is counted). WHEN_REQUIRED keeps the SDK from adding
  * checksum parameters a plain HTTP client would have to reproduce.
  */
-export const s3Presign = new S3Client({
-  forcePathStyle: pathStyle,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+export function s3PresignClient(): S3Client {
+  s3Presign ??= new S3Client({
+    forcePathStyle: pathStyle(),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3Presign;
+}
 
 let management: ApiGatewayManagementApiClient | undefined;
 

@@ -2,7 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
 import type { CredentialRecord, CredentialStore } from '../core/ports.ts';
-import { documents } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 
 export class DynamoCredentialStore implements CredentialStore {
   private readonly table: string;
@@ -12,15 +12,15 @@ export class DynamoCredentialStore implements CredentialStore {
   }
 
   async put(credential: CredentialRecord): Promise<void> {
-    await documents.send(new PutCommand({ TableName: this.table, Item: credential }));
+    await documentClient().send(new PutCommand({ TableName: this.table, Item: credential }));
   }
 
   async get(secretHash: string): Promise<CredentialRecord | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { secretHash } }));
+    const out = await documentClient().send(new GetCommand({ TableName: this.table, Key: { secretHash } }));
     return out.Item as CredentialRecord | undefined;
   }
 
   async delete(secretHash: string): Promise<void> {
-    await documents.send(new DeleteCommand({ TableName: this.table, Key: { secretHash } }));
+    await documentClient().send(new DeleteCommand({ TableName: this.table, Key: { secretHash } }));
   }
 }

@@ -2,7 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
 import type { GuardStore } from '../core/ports.ts';
-import { documents } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
 interface GuardItem {
@@ -28,7 +28,7 @@ export class DynamoGuardStore implements GuardStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         // An expired record (no TTL locally) counts as absent.
-        await documents.send(
+        await documentClient().send(
           new PutCommand({
             TableName: this.table,
             Item: { guardKey: key, value, expiresAtEpoch } satisfies GuardItem,
@@ -56,7 +56,7 @@ export class DynamoGuardStore implements GuardStore {
   async increment(key: string, expiresAtEpoch: number): Promise<number> {
     const b = new ExpressionBuilder();
     const update = updateExpression(b, { expiresAtEpoch }, { add: { count: 1 } });
-    const out = await documents.send(
+    const out = await documentClient().send(
       new UpdateCommand({
         TableName: this.table,
         Key: { guardKey: key },
@@ -72,11 +72,11 @@ export class DynamoGuardStore implements GuardStore {
   }
 
   async delete(key: string): Promise<void> {
-    await documents.send(new DeleteCommand({ TableName: this.table, Key: { guardKey: key } }));
+    await documentClient().send(new DeleteCommand({ TableName: this.table, Key: { guardKey: key } }));
   }
 
   private async read(key: string): Promise<GuardItem | undefined> {
-    const out = await documents.send(
+    const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { guardKey: key }, ConsistentRead: true }),
     );
     return out.Item as GuardItem | undefined;

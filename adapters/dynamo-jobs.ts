@@ -5,7 +5,7 @@ import { ConditionFailedError } from '../core/errors.ts';
 import type { JobRecord } from '../core/job.ts';
 import { JobState } from '../core/job-state.ts';
 import type { JobStore } from '../core/ports.ts';
-import { documents } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
 export class DynamoJobStore implements JobStore {
@@ -17,7 +17,7 @@ export class DynamoJobStore implements JobStore {
 
   async put(job: JobRecord): Promise<void> {
     try {
-      await documents.send(
+      await documentClient().send(
         new PutCommand({
           TableName: this.table,
           Item: job,
@@ -31,7 +31,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async get(printerId: string, jobId: string): Promise<JobRecord | undefined> {
-    const out = await documents.send(
+    const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { printerId, jobId }, ConsistentRead: true }),
     );
     return out.Item as JobRecord | undefined;
@@ -50,7 +50,7 @@ export class DynamoJobStore implements JobStore {
         ? `${b.name('state')} IN (${options.states.map((s) => b.value(s)).join(', ')})`
         : undefined;
       const expression = b.build({});
-      const out = await documents.send(
+      const out = await documentClient().send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: key,
@@ -116,7 +116,7 @@ export class DynamoJobStore implements JobStore {
     condition: string,
   ): Promise<JobRecord> {
     try {
-      const out = await documents.send(
+      const out = await documentClient().send(
         new UpdateCommand({
           TableName: this.table,
           Key: { printerId, jobId },

@@ -4,7 +4,7 @@ import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { PrinterStore } from '../core/ports.ts';
 import type { DisconnectKind, PrinterRecord } from '../core/printer.ts';
-import { documents } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
 export class DynamoPrinterStore implements PrinterStore {
@@ -15,7 +15,7 @@ export class DynamoPrinterStore implements PrinterStore {
   }
 
   async get(printerId: string): Promise<PrinterRecord | undefined> {
-    const out = await documents.send(new GetCommand({ TableName: this.table, Key: { printerId } }));
+    const out = await documentClient().send(new GetCommand({ TableName: this.table, Key: { printerId } }));
     return out.Item as PrinterRecord | undefined;
   }
 
@@ -24,7 +24,7 @@ export class DynamoPrinterStore implements PrinterStore {
     const items: PrinterRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await documents.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      const out = await documentClient().send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
       items.push(...((out.Items ?? []) as PrinterRecord[]));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -40,7 +40,7 @@ export class DynamoPrinterStore implements PrinterStore {
     returnValues: 'ALL_NEW' | 'ALL_OLD' | 'NONE' = 'ALL_NEW',
   ): Promise<PrinterRecord | undefined> {
     try {
-      const out = await documents.send(
+      const out = await documentClient().send(
         new UpdateCommand({
           TableName: this.table,
           Key: { printerId },

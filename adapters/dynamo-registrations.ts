@@ -4,7 +4,7 @@ import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { RegistrationStore } from '../core/ports.ts';
 import type { RegistrationRecord } from '../core/registration-record.ts';
-import { documents } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
 export class DynamoRegistrationStore implements RegistrationStore {
@@ -16,7 +16,7 @@ export class DynamoRegistrationStore implements RegistrationStore {
 
   async create(registration: RegistrationRecord): Promise<void> {
     try {
-      await documents.send(
+      await documentClient().send(
         new PutCommand({
           TableName: this.table,
           Item: registration,
@@ -30,7 +30,7 @@ export class DynamoRegistrationStore implements RegistrationStore {
   }
 
   async get(registrationId: string): Promise<RegistrationRecord | undefined> {
-    const out = await documents.send(
+    const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { registrationId }, ConsistentRead: true }),
     );
     return out.Item as RegistrationRecord | undefined;
@@ -70,7 +70,7 @@ export class DynamoRegistrationStore implements RegistrationStore {
     condition: string,
   ): Promise<Record<string, unknown> | undefined> {
     try {
-      const out = await documents.send(
+      const out = await documentClient().send(
         new UpdateCommand({
           TableName: this.table,
           Key: { registrationId },

@@ -3,7 +3,7 @@ import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } fr
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ENV, requireEnv } from '../core/config.ts';
 import type { DocumentStore } from '../core/ports.ts';
-import { s3, s3Presign } from './aws-clients.ts';
+import { s3Client, s3PresignClient } from './aws-clients.ts';
 
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -21,14 +21,14 @@ export class S3DocumentStore implements DocumentStore {
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-    await s3.send(
+    await s3Client().send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }),
     );
   }
 
   async get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {
     try {
-      const out = await s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!out.Body) return undefined;
       return { bytes: await out.Body.transformToByteArray(), contentType: out.ContentType ?? '' };
     } catch (error) {
@@ -39,11 +39,11 @@ export class S3DocumentStore implements DocumentStore {
   }
 
   async delete(key: string): Promise<void> {
-    await s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await s3Client().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   downloadUrl(key: string, expiresAt: Date): Promise<string> {
-    return getSignedUrl(s3Presign, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+    return getSignedUrl(s3PresignClient(), new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: secondsUntil(expiresAt),
     });
   }
@@ -53,7 +53,7 @@ export class S3DocumentStore implements DocumentStore {
     input: { contentType: string; size: number; expiresAt: Date },
   ): Promise<{ url: string; headers: Record<string, string> }> {
     const url = await getSignedUrl(
-      s3Presign,
+      s3PresignClient(),
       new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: input.contentType }),
       { expiresIn: secondsUntil(input.expiresAt), signableHeaders: new Set(['content-type']) },
     );

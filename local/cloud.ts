@@ -6,12 +6,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ENV } from '../core/config.ts';
 import { hashSecret } from '../core/secrets.ts';
-import { TABLES } from '../core/tables.ts';
-import { type Engine, startDynamo, startS3 } from './engines.ts';
+import { type Engine, engineEnvironment, startDynamo, startS3 } from './engines.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
-import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName, tableNames } from './names.ts';
+import { DOCUMENTS_BUCKET, LOCAL_REGION, tableNames } from './names.ts';
 import { loadOrCreateOwnerKey } from './owner-key.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 
@@ -93,7 +92,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const dynamo: Engine = await startDynamo(dataDir);
     started.push(dynamo);
-    const s3: Engine = await startS3(dataDir, DOCUMENTS_BUCKET);
+    const s3: Engine = await startS3(DOCUMENTS_BUCKET, dataDir);
     started.push(s3);
     const http: HttpGateway = await startHttpGateway({
       port: options.apiPort ?? DEFAULT_API_PORT,
@@ -111,14 +110,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.push(ws);
 
     const env: Record<string, string> = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      ...Object.fromEntries(TABLES.map((t) => [t.env, tableName(t)])),
-      [ENV.documentsBucket]: DOCUMENTS_BUCKET,
+      ...engineEnvironment(dynamo, s3),
       [ENV.wsCallbackUrl]: ws.callbackUrl,
       [ENV.wsUrl]: ws.url,
       [ENV.publicApiUrl]: http.url,

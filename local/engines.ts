@@ -1,6 +1,7 @@
 /**
  * The embedded AWS engines: dynalite (DynamoDB on LevelDB) and fauxqs (S3 on files + SQLite),
- * both in this process, on loopback ports of their own, keeping their data under the data dir.
+ * both in this process, on loopback ports of their own, keeping their data under the data dir
+ * (or in memory without one: the handler tests). Used by the local cloud and the handler tests.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -10,16 +11,18 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { TABLES } from '../core/tables.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
+import { ENV } from '../core/config.ts';
+import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
 
 export interface Engine {
   endpoint: string;
   stop(): Promise<void>;
 }
 
-export async function startDynamo(dataDir: string): Promise<Engine> {
+/** DynamoDB with the tables of core/tables.ts; on disk under `dataDir`, in memory without it. */
+export async function startDynamo(dataDir?: string): Promise<Engine> {
   const server: Server = dynalite({
-    path: join(dataDir, 'dynamodb'),
+    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
@@ -69,15 +72,29 @@ async function createMissingTables(endpoint: string): Promise<void> {
   }
 }
 
-export async function startS3(dataDir: string, bucket: string): Promise<Engine> {
+/** S3 with `bucket`; on disk under `dataDir`, in memory without it. */
+export async function startS3(bucket: string, dataDir?: string): Promise<Engine> {
   const server = await startFauxqs({
     // fauxqs binds 0.0.0.0 whatever `host` says (`host` only names queue URLs).
     port: 0,
     logger: false,
-    dataDir: join(dataDir, 's3', 'state'),
-    s3StorageDir: join(dataDir, 's3', 'objects'),
+    ...(dataDir ? { dataDir: join(dataDir, 's3', 'state'), s3StorageDir: join(dataDir, 's3', 'objects') } : {}),
   });
   // setup() skips a bucket that already exists (restart on the same data dir).
   server.setup({ buckets: [bucket] });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
+/** What the handlers need to find the engines: SDK region, credentials and endpoints, table and bucket names. */
+export function engineEnvironment(dynamo: Engine, s3: Engine): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    ...Object.fromEntries(TABLES.map((t) => [t.env, tableName(t)])),
+    [ENV.documentsBucket]: DOCUMENTS_BUCKET,
+  };
 }

@@ -3,7 +3,9 @@ import { Backoff } from './backoff.ts';
 import { CloudConnection, type ConnectionState } from './cloud-connection.ts';
 import { FakeClock, FakeCloud, flush, until } from './testing-fakes.ts';
 
-function connection(options: { mode?: 'push' | 'poll'; random?: () => number } = {}) {
+function connection(
+  options: { mode?: 'push' | 'poll'; random?: () => number; safetyListMs?: number } = {},
+) {
   const cloud = new FakeCloud();
   const clock = new FakeClock();
   const events = { ready: 0, revoked: 0, states: [] as ConnectionState[] };
@@ -16,6 +18,7 @@ function connection(options: { mode?: 'push' | 'poll'; random?: () => number } =
     token: () => token,
     log: () => {},
     heartbeatMs: 240_000,
+    safetyListMs: options.safetyListMs,
     backoff: new Backoff({ baseMs: 1_000, maxMs: 8_000, random: options.random ?? (() => 0) }),
     handlers: {
       onReady: async () => {
@@ -62,7 +65,7 @@ describe('Backoff', () => {
 describe('CloudConnection (push)', () => {
   it('connects, lists on connect and on each push hint, and heartbeats every interval', async () => {
     // Prepare
-    const { cloud, clock, conn, events } = connection();
+    const { cloud, clock, conn, events } = connection({ safetyListMs: 3_600_000 });
 
     // Act
     conn.start();
@@ -77,6 +80,50 @@ describe('CloudConnection (push)', () => {
       { op: 'send', action: 'heartbeat' },
       { op: 'send', action: 'heartbeat' },
     ]);
+  });
+
+  it('a push lost on a live socket is caught by the safety listing at the next heartbeat', async () => {
+    // Prepare: by default the safety interval is the heartbeat
+    const { cloud, clock, conn, events } = connection();
+    conn.start();
+    await flush();
+
+    // Act: no push comes
+    await clock.advance(240_000);
+
+    // Assess: connect, then the heartbeat's listing
+    expect(events.ready).toBe(2);
+    expect(cloud.calls.filter((c) => c.op === 'send')).toEqual([{ op: 'send', action: 'heartbeat' }]);
+
+    // Act
+    await clock.advance(240_000 * 2);
+
+    // Assess: every heartbeat lists
+    expect(events.ready).toBe(4);
+  });
+
+  it('the safety listing runs at a heartbeat, never more often than its interval after any listing', async () => {
+    // Prepare: heartbeats every 4 minutes, a safety listing at most every 10
+    const { cloud, clock, conn, events } = connection({ safetyListMs: 600_000 });
+    conn.start();
+    await flush();
+
+    // Act: heartbeats at 4 and 8 minutes are too soon after the connect listing; 12 lists
+    await clock.advance(480_000);
+    const beforeTen = events.ready;
+    await clock.advance(240_000);
+    const atTwelve = events.ready;
+    // A push at 13 minutes lists, so the heartbeats at 16 and 20 minutes do not; 24 does
+    await clock.advance(60_000);
+    cloud.socket?.push({ type: 'job-available', jobId: 'j1' });
+    await flush();
+    await clock.advance(420_000);
+    const atTwenty = events.ready;
+    await clock.advance(240_000);
+
+    // Assess
+    expect([beforeTen, atTwelve, atTwenty, events.ready]).toEqual([1, 2, 3, 4]);
+    expect(cloud.calls.filter((c) => c.op === 'send')).toHaveLength(6);
   });
 
   it('reconnects with growing backoff while the cloud is away, lists again, then resets the backoff', async () => {

@@ -3,7 +3,8 @@
  * open with heartbeats and reopened with backoff when lost, or, in poll mode (variation 1), a
  * periodic poll of the job list. Which jobs to take is not decided here: `onReady` (list the
  * fetchable jobs) is called on every (re)connect, every `job-available` push and every poll, and
- * retried with backoff while it fails.
+ * retried with backoff while it fails. A push lost on a live socket is not waited for: a heartbeat
+ * also lists when nothing has been listed for `safetyListMs` (the safety listing).
  */
 import { Backoff } from './backoff.ts';
 import type { Clock, TimerHandle } from './clock.ts';
@@ -29,6 +30,8 @@ export interface ConnectionOptions {
   handlers: ConnectionHandlers;
   log: (line: string) => void;
   heartbeatMs?: number;
+  /** While connected, a heartbeat also lists the jobs when the last listing is at least this old. */
+  safetyListMs?: number;
   /** Used until the cloud's X-Poll-Interval says otherwise. */
   defaultPollMs?: number;
   backoff?: Backoff;
@@ -45,6 +48,8 @@ export class CloudConnection {
   /** Bumped on every start/stop so callbacks of an older session do nothing. */
   private session = 0;
   private pollMs: number;
+  /** When the last listing started (clock ms): the safety listing never runs more often than safetyListMs. */
+  private listedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -146,6 +151,9 @@ export class CloudConnection {
       this.socket.send({ action: 'heartbeat' }).catch(() => {
         // a dead socket closes by itself and reconnects
       });
+      // A push lost on a live socket would otherwise wait for the next push or reconnect.
+      const safetyMs = this.options.safetyListMs ?? every;
+      if (!this.relist && this.options.clock.now() - this.listedAt >= safetyMs) void this.ready(session);
       this.scheduleHeartbeat(session);
     }, every);
   }
@@ -166,6 +174,7 @@ export class CloudConnection {
   }
 
   private async ready(session: number): Promise<void> {
+    this.listedAt = this.options.clock.now();
     try {
       await this.options.handlers.onReady();
       this.backoff.reset();

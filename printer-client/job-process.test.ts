@@ -53,6 +53,50 @@ describe('printing a job (T144–T150)', () => {
     expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(1);
   });
 
+  it('a job whose push was lost is printed at the next heartbeat (the safety listing)', async () => {
+    // Prepare
+    const h = await online();
+    const jobId = await h.cloud.addJob();
+
+    // Act: no push; the heartbeat comes
+    await h.clock.advance(240_000);
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'printed');
+
+    // Assess
+    expect(h.device.printed).toEqual([jobId]);
+  });
+
+  it('a safety listing while a job is in hand neither fetches nor prints it twice', async () => {
+    // Prepare: an engine that holds the job until released
+    const h = await online();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const print = h.device.print;
+    h.device.print = async (request) => {
+      await gate;
+      return print(request);
+    };
+    const jobId = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => h.printer.jobs.busy, 'printing');
+
+    // Act: the lease runs out, so the cloud lists the job again at the heartbeat's safety listing
+    const job = h.cloud.jobs.get(jobId);
+    if (job) job.leaseExpired = true;
+    await h.clock.advance(240_000);
+    release();
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'completed', 'printed');
+    await until(() => h.cloud.ops().filter((op) => op === 'listFetchable').length === 3, 'safety listing');
+    await h.printer.jobs.resume();
+
+    // Assess: connect, push and safety listings; one fetch, one print, one completion
+    expect(h.device.printed).toEqual([jobId]);
+    expect(h.cloud.ops().filter((op) => op === 'fetchJob')).toHaveLength(1);
+    expect(h.cloud.jobs.get(jobId)?.reports.filter((r) => r.state === 'completed')).toHaveLength(1);
+  });
+
   it('an engine error aborts the job with document-unprintable-error', async () => {
     // Prepare
     const h = await online();

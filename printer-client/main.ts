@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     device: createDevice(options.engine, { outDir: options.outDir }),
     resources: { tonerPerPage: options.tonerPerPage, tonerEstimate: options.tonerEstimate },
     heartbeatMs: options.heartbeatSeconds * 1000,
+    safetyListMs: options.safetyListSeconds * 1000,
     minuteMs: options.minuteMs,
     log,
   });

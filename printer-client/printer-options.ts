@@ -13,6 +13,8 @@ export interface PrinterOptions {
   mode: 'push' | 'poll';
   engine: string;
   heartbeatSeconds: number;
+  /** While connected, a heartbeat also lists jobs if none were listed for this long. */
+  safetyListSeconds: number;
   toner: number;
   paper: number;
   memoryMb: number;
@@ -32,6 +34,8 @@ export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [op
   --mode push|poll         WebSocket push (default) or polling
   --engine file|ipp://host:port/path   the print engine (default file)
   --heartbeat-seconds N    WebSocket heartbeat (default 240)
+  --safety-list-seconds N  while connected, a heartbeat also lists jobs when none were listed
+                           for N seconds, in case a push was lost (default 240)
   --toner PCT --paper N --memory-mb N  emulated supplies on first start (100, 500, 64)
   --toner-per-page PCT     toner the emulated engine uses per page (default 1)
   --toner-estimate PCT     toner a job needs before any history (default 5)
@@ -56,6 +60,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       mode: { type: 'string' },
       engine: { type: 'string' },
       'heartbeat-seconds': { type: 'string' },
+      'safety-list-seconds': { type: 'string' },
       toner: { type: 'string' },
       paper: { type: 'string' },
       'memory-mb': { type: 'string' },
@@ -88,6 +93,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     mode,
     engine: values.engine ?? 'file',
     heartbeatSeconds,
+    safetyListSeconds: num(values['safety-list-seconds'], 240, 'safety-list-seconds', 1),
     toner: num(values.toner, 100, 'toner', 0),
     paper: num(values.paper, 500, 'paper', 0),
     memoryMb: num(values['memory-mb'], 64, 'memory-mb', 0),

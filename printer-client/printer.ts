@@ -25,6 +25,8 @@ export interface PrinterConfig {
   device: DevicePort;
   resources: ResourceSettings;
   heartbeatMs: number;
+  /** The safety listing's minimum interval while connected (default: the heartbeat). */
+  safetyListMs?: number;
   minuteMs: number;
   log: (line: string) => void;
 }
@@ -88,6 +90,7 @@ export class Printer {
       log,
       mode: config.mode,
       heartbeatMs: config.heartbeatMs,
+      safetyListMs: config.safetyListMs,
       token: () => store.data.token,
       handlers: {
         onReady: () => this.listJobs(),

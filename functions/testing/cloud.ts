@@ -1,17 +1,15 @@
 /**
- * Test support for handler tests: a real dynalite and a real fauxqs (S3) on free loopback ports,
- * the tables from core/tables.ts and the bucket, and the environment the handlers read, set before
- * any handler module is imported. Each test file gets its own (names carry a random suffix).
+ * Test support for handler tests: the local cloud's engines (local/engines.ts: dynalite and fauxqs,
+ * in memory, on free loopback ports) with the tables of core/tables.ts and the bucket, and the
+ * environment the handlers read, set before any handler module is imported. Each test file runs in
+ * its own worker and gets its own engines.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 import { ENV } from '../../core/config.ts';
 import { hashSecret } from '../../core/secrets.ts';
-import { TABLES } from '../../core/tables.ts';
+import { engineEnvironment, startDynamo, startS3 } from '../../local/engines.ts';
+import { DOCUMENTS_BUCKET } from '../../local/names.ts';
 
 export interface TestCloud {
   ownerKey: string;
@@ -22,23 +20,14 @@ export interface TestCloud {
 }
 
 export async function startTestCloud(extraEnv: Record<string, string> = {}): Promise<TestCloud> {
-  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', () => resolve()));
-  const dynamoEndpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
-  const s3 = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
-  const s3Endpoint = `http://127.0.0.1:${s3.port}`;
-  const suffix = randomBytes(4).toString('hex');
-  const bucket = `docs-${suffix}`;
-  s3.createBucket(bucket);
-
+  const dynamo = await startDynamo();
+  const s3 = await startS3(DOCUMENTS_BUCKET).catch(async (error: unknown) => {
+    await dynamo.stop();
+    throw error;
+  });
   const ownerKey = `owner-${randomBytes(16).toString('hex')}`;
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: s3Endpoint,
-    [ENV.documentsBucket]: bucket,
+    ...engineEnvironment(dynamo, s3),
     [ENV.ownerKeyHash]: hashSecret(ownerKey),
     [ENV.wsUrl]: 'ws://127.0.0.1:1/ws',
     [ENV.wsCallbackUrl]: 'http://127.0.0.1:1',
@@ -46,29 +35,14 @@ export async function startTestCloud(extraEnv: Record<string, string> = {}): Pro
     POWERTOOLS_LOG_LEVEL: 'CRITICAL',
     ...extraEnv,
   });
-  const client = new DynamoDBClient({ endpoint: dynamoEndpoint });
-  for (const table of TABLES) {
-    const name = `${table.name}-${suffix}`;
-    process.env[table.env] = name;
-    const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: 'S' })),
-        KeySchema: keys.map((k, i) => ({ AttributeName: k, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-      }),
-    );
-  }
-  client.destroy();
   return {
     ownerKey,
-    bucket,
-    dynamoEndpoint,
-    s3Endpoint,
+    bucket: DOCUMENTS_BUCKET,
+    dynamoEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
     async stop() {
       await s3.stop();
-      await new Promise<void>((resolve) => db.close(() => resolve()));
+      await dynamo.stop();
     },
   };
 }
