@@ -3,11 +3,15 @@
  * service on, a real JPEG submitted through REST, a valid PDF in the printer's out folder, the job
  * completed in the cloud. Then service off: the same submit is refused before anything is stored.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli } from '../cli/main.ts';
 import { PrinterControl, Terminal } from './support/api.ts';
 import { imagesOnPage, makeJpeg, registerByPin, waitForPrinted } from './support/flows.ts';
-import { type CloudProc, type PrinterProc, startCloud, startPrinter } from './support/processes.ts';
+import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
 import { countStorage } from './support/storage.ts';
+import { waitFor } from './support/wait.ts';
 
 describe('spine: PIN registration, print, refuse when off', () => {
   let cloud: CloudProc;
@@ -89,5 +93,60 @@ describe('spine: PIN registration, print, refuse when off', () => {
     expect(await countStorage(cloud.local)).toEqual(before);
     const state = await control.state();
     expect(state.connection).toBe('off');
+  });
+});
+
+describe('the cloudprint CLI', () => {
+  it('claims a printer by PIN, lists it, and reports a refused print with a non-zero exit', async () => {
+    // Prepare
+    const cloud = await startCloud();
+    const logged: string[] = [];
+    const original = console.log;
+    console.log = (...parts: unknown[]) => {
+      logged.push(parts.map(String).join(' '));
+    };
+    const dir = await tempDir('cli');
+    const file = join(dir, 'photo.jpg');
+    await writeFile(file, await makeJpeg(64, 48));
+    const target = ['--api', cloud.local.apiUrl, '--key', cloud.local.ownerKey];
+    try {
+      const registration = (await (
+        await fetch(`${cloud.local.apiUrl}/v1/registrations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ printerId: 'CLI1', name: 'Desk' }),
+        })
+      ).json()) as { registrationId: string; pin: string; pollToken: string };
+      const collectToken = () =>
+        waitFor(
+          async () => {
+            const poll = await fetch(
+              `${cloud.local.apiUrl}/v1/registrations/${registration.registrationId}`,
+              {
+                headers: { authorization: `Bearer ${registration.pollToken}` },
+              },
+            );
+            return ((await poll.json()) as { status: string }).status === 'complete' ? true : undefined;
+          },
+          { intervalMs: 1_000, what: 'the printer to collect its token' },
+        );
+
+      // Act
+      const claimed = await cli(['claim', registration.pin, registration.registrationId, ...target]);
+      await collectToken();
+      const listed = await cli(['printers', ...target]);
+      const printed = await cli(['print', 'CLI1', file, ...target]);
+
+      // Assess
+      expect(claimed).toBe(0);
+      expect(listed).toBe(0);
+      expect(logged.join('\n')).toContain('"printerId": "CLI1"');
+      // claimed but never turned on: not accepting yet
+      expect(printed).toBe(1);
+      expect(logged.at(-1)).toContain('not-accepting-jobs');
+    } finally {
+      console.log = original;
+      await cloud.stop();
+    }
   });
 });
