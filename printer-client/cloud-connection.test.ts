@@ -3,9 +3,7 @@ import { Backoff } from './backoff.ts';
 import { CloudConnection, type ConnectionState } from './cloud-connection.ts';
 import { FakeClock, FakeCloud, flush, until } from './testing-fakes.ts';
 
-function connection(
-  options: { mode?: 'push' | 'poll'; random?: () => number; safetyListMs?: number } = {},
-) {
+function connection(options: { mode?: 'push' | 'poll'; random?: () => number; safetyListMs?: number } = {}) {
   const cloud = new FakeCloud();
   const clock = new FakeClock();
   const events = { ready: 0, revoked: 0, states: [] as ConnectionState[] };

@@ -1,6 +1,7 @@
 /**
  * The `ipp://` / `ipps://` engine: drives a real printer by running CUPS's `ipptool` (Debian package
- * cups-ipp-utils) with a small Print-Job test. Without ipptool it says so when opened.
+ * cups-ipp-utils) with a small Print-Job test that then waits for the job to finish on the printer.
+ * Without ipptool it says so when opened. Tested against CUPS's ippeveprinter (device-ipp.test.ts).
  */
 import { spawn } from 'node:child_process';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,8 @@ import { delimiter, join } from 'node:path';
 import { DeviceError, type DevicePort, registerDevice } from './device-port.ts';
 
 const TIMEOUT_MS = 5 * 60_000;
+/** Checks, a second apart, for the printed job to finish: ipptool gives up well before it is killed. */
+const WAIT_CHECKS = 240;
 
 export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   return {
@@ -19,6 +22,8 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
       }
     },
     async print(request) {
+      // Print-Job, then wait for the printer to finish the job (state > processing-stopped), so
+      // completed means printed, and a job the printer aborts or cancels is reported as such.
       const test = `{
   NAME "Print-Job"
   OPERATION Print-Job
@@ -34,9 +39,38 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   FILE $filename
   STATUS successful-ok
   STATUS successful-ok-ignored-or-substituted-attributes
+  EXPECT job-id
+  DISPLAY job-id
+}
+{
+  NAME "Wait for the job"
+  OPERATION Get-Job-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id $job-id
+  ATTR name requesting-user-name cloudprint
+  STATUS successful-ok
+  DELAY "0,1"
+  EXPECT job-state WITH-VALUE >6 REPEAT-NO-MATCH REPEAT-LIMIT ${WAIT_CHECKS}
+  DISPLAY job-state
+  DISPLAY job-state-reasons
 }
 `;
-      await runTest(ipptool, uri, test, request.document);
+      const { code, output } = await runTest(ipptool, uri, test, request.document);
+      const accepted = code === 0 || /job-id \(integer\) = \d+/.test(output);
+      if (!accepted) throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${tail(output)}`);
+      // Accepted but not seen finishing (the wait timed out or is not supported): the printer has
+      // the document, and printing it again would be worse than a completion reported early.
+      const state = lastMatch(output, /job-state \(enum\) = ([\w-]+)/g);
+      if (state === 'aborted' || state === 'canceled') {
+        const reasons = lastMatch(output, /job-state-reasons \([^)]*\) = (.+)/g) ?? 'none';
+        throw new DeviceError(
+          `the printer ${state} the job (${reasons.trim()})`,
+          state === 'canceled' ? 'job-canceled-at-device' : 'aborted-by-system',
+        );
+      }
       return { impressions: request.pages * request.copies };
     },
     async status() {
@@ -53,7 +87,8 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   DISPLAY printer-state-reasons
 }
 `;
-      const output = await runTest(ipptool, uri, test);
+      const { code, output } = await runTest(ipptool, uri, test);
+      if (code !== 0) throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${tail(output)}`);
       const state = /printer-state \(enum\) = (\w+)/.exec(output)?.[1] ?? 'idle';
       const reasons = (/printer-state-reasons \([^)]*\) = (.+)/.exec(output)?.[1] ?? 'none')
         .split(',')
@@ -64,16 +99,18 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   };
 }
 
-async function runTest(ipptool: string, uri: string, test: string, file?: string): Promise<string> {
+async function runTest(
+  ipptool: string,
+  uri: string,
+  test: string,
+  file?: string,
+): Promise<{ code: number | null; output: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'cloudprint-ipp-'));
   try {
     const testFile = join(dir, 'job.test');
     await writeFile(testFile, test);
     const args = ['-T', String(TIMEOUT_MS / 1000), '-t', ...(file ? ['-f', file] : []), uri, testFile];
-    const { code, output } = await run(ipptool, args);
-    if (code !== 0)
-      throw new DeviceError(`ipptool failed (${code}) for ${uri}: ${output.trim().slice(-500)}`);
-    return output;
+    return await run(ipptool, args);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -113,6 +150,14 @@ async function onPath(command: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+function tail(output: string): string {
+  return output.trim().slice(-500);
+}
+
+function lastMatch(output: string, pattern: RegExp): string | undefined {
+  return [...output.matchAll(pattern)].at(-1)?.[1];
 }
 
 function quote(text: string): string {

@@ -1,10 +1,10 @@
 /**
  * printer-client as a process (`node printer-client/main.ts`), against the stub cloud on real
- * sockets: registration output, the control API, a pushed job printed to the out folder, and a
- * SIGTERM that tells the cloud nothing.
+ * sockets: registration output, the control API, a pushed job printed to the out folder, a
+ * SIGTERM that tells the cloud nothing, and one process per state dir.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,6 +104,40 @@ describe('printer-client process', () => {
     expect(await state(url2)).toMatchObject({ registered: true, service: 'enabled', acceptingJobs: true });
     expect(cloud.find('POST', '/v1/registrations')).toHaveLength(1);
     expect(cloud.find('PUT', '/accepting-jobs')).toHaveLength(1);
+  });
+
+  it('one process per state dir: a second is refused while the first runs; the lock of a killed one is taken over', async () => {
+    // Prepare
+    const cloud = await new StubCloud().start();
+    cleanup.push(() => cloud.stop());
+    cloud.pollAnswers = [[200, { status: 'pending' }]];
+    const stateDir = await mkdtemp(join(tmpdir(), 'cloudprint-main-'));
+    const args = ['--server', cloud.url, '--printer-id', 'P1', '--state-dir', stateDir, '--ui-port', '0'];
+    const first = launch(args);
+    await uiUrl(first);
+
+    // Act
+    const second = launch(args);
+
+    // Assess
+    expect(await second.exited).toBe(3);
+    expect(second.output()).toContain(`in use by another printer-client (PID ${first.child.pid})`);
+    expect(second.output()).not.toContain('control API at');
+
+    // Act: the first stops cleanly, then one is killed and leaves its lock behind
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(await readdir(stateDir)).not.toContain('state.lock');
+    const killed = launch(args);
+    await uiUrl(killed);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    expect(await readFile(join(stateDir, 'state.lock'), 'utf8')).toBe(`${killed.child.pid}\n`);
+    const third = launch(args);
+    await uiUrl(third);
+
+    // Assess
+    expect(await readFile(join(stateDir, 'state.lock'), 'utf8')).toBe(`${third.child.pid}\n`);
   });
 
   it('refuses bad flags with the usage text', async () => {

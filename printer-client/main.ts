@@ -2,6 +2,7 @@
  * printer-client: the device end of cloudprint (`npm run printer -- --server URL --printer-id P1`).
  * SIGINT/SIGTERM stop it without a word to the cloud: stopping the process is not turning the
  * service off (claim 1), so the cloud keeps accepting and holds jobs until it is back.
+ * One process per state dir (state-lock.ts): a second one exits with status 3.
  */
 
 import { systemClock } from './clock.ts';
@@ -12,6 +13,7 @@ import { createDevice } from './device-port.ts';
 import { Printer } from './printer.ts';
 import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
+import { lockStateDir, StateDirLocked } from './state-lock.ts';
 import { startWebServer } from './web-server.ts';
 
 async function main(): Promise<void> {
@@ -27,6 +29,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = (line: string) => console.log(`[printer ${options.printerId}] ${line}`);
+  // Before anything reads the journal: a second process on it would print the same jobs again.
+  const lock = await lockStateDir(options.stateDir).catch((error: unknown) => {
+    if (!(error instanceof StateDirLocked)) throw error;
+    console.error(`printer-client: ${error.message}`);
+    process.exit(3);
+  });
   const store = await PrinterStore.open(options.stateDir, {
     supplies: { toner: options.toner, paper: options.paper, memoryMb: options.memoryMb },
     afterMinutes: options.afterMinutes,
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping (nothing is sent to the cloud)`);
     await printer.shutdown();
     await web.close();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -15,6 +15,8 @@ describe('parseOptions', () => {
       minuteMs: 60_000,
       toner: 100,
       tonerEstimate: 5,
+      heartbeatSeconds: 240,
+      safetyListSeconds: 240,
     });
     expect(options.stateDir).toMatch(/\.cloudprint\/printer-P1$/);
     expect(options.outDir).toBe(`${options.stateDir}/out`);
@@ -33,10 +35,18 @@ describe('parseOptions', () => {
         '2',
         '--ui-port',
         '0',
+        '--safety-list-seconds',
+        '600',
       ],
       { CLOUDPRINT_MINUTE_MS: '1500' },
     );
-    expect(options).toMatchObject({ mode: 'poll', toner: 2, uiPort: 0, minuteMs: 1500 });
+    expect(options).toMatchObject({
+      mode: 'poll',
+      toner: 2,
+      uiPort: 0,
+      minuteMs: 1500,
+      safetyListSeconds: 600,
+    });
   });
 
   it('refuses what cannot work', () => {
@@ -48,6 +58,9 @@ describe('parseOptions', () => {
     expect(() =>
       parseOptions(['--server', 'http://x', '--printer-id', 'P1', '--heartbeat-seconds', '600'], {}),
     ).toThrow(/heartbeat/);
+    expect(() =>
+      parseOptions(['--server', 'http://x', '--printer-id', 'P1', '--safety-list-seconds', '0'], {}),
+    ).toThrow(/safety-list-seconds/);
     expect(() => parseOptions(['--help'], {})).toThrow(UsageRequested);
   });
 });

@@ -9,9 +9,6 @@ export const STOP_POLICIES = ['now', 'never', 'ask', 'after'] as const;
 /** What turning the service off does to accepting-jobs (patent figures 4–7). */
 export type StopPolicy = (typeof STOP_POLICIES)[number];
 
-export const DEVICE_STATES = ['idle', 'processing', 'stopped'] as const;
-export type DeviceState = (typeof DEVICE_STATES)[number];
-
 /** A printed-job journal entry. Steps only move forward: fetched → spooled → printed → reported. */
 export const JOURNAL_STEPS = ['fetched', 'spooled', 'printed', 'reported'] as const;
 export type JournalStep = (typeof JOURNAL_STEPS)[number];

@@ -1,7 +1,7 @@
 /**
  * One printer-client per state dir: two processes on the same journal would take and print the
  * same jobs twice. `<state-dir>/state.lock` holds the owner's PID, created exclusively; a lock left
- * by a process that is gone (crash, kill -9) is taken over.
+ * by a process that is gone (crash, kill -9) is taken over. Released on a clean stop.
  */
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,7 +43,8 @@ export async function lockStateDir(dir: string, pid = process.pid): Promise<Stat
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = await readPid(file);
-      if (holder !== null && alive(holder)) throw new StateDirLocked(dir, holder);
+      // Our own PID in the lock is a lock left before a restart that reused it (a container's PID 1).
+      if (holder !== null && holder !== pid && alive(holder)) throw new StateDirLocked(dir, holder);
       await takeOver(dir, file, holder);
     }
     throw new Error(`could not take the lock ${file}: other processes keep taking it`);

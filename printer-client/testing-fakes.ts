@@ -350,6 +350,8 @@ export interface HarnessOptions {
   tonerPerPage?: number;
   /** Start already registered (token stored), as after T62. */
   registered?: boolean;
+  /** The engine (default: the file engine writing to `<dir>/out`). */
+  engine?: DevicePort;
 }
 
 export interface Harness {
@@ -378,7 +380,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     await store.save();
   }
   const outDir = join(dir, 'out');
-  const device = countingDevice(fileDevice(outDir));
+  const device = countingDevice(options.engine ?? fileDevice(outDir));
   const logs: string[] = [];
   const printer = new Printer({
     printerId: 'P1',

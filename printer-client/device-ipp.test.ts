@@ -1,0 +1,175 @@
+/**
+ * The `ipp://` engine against a real IPP printer: CUPS's ippeveprinter (Debian cups-ipp-utils, with
+ * ipptool) on a loopback port. ippeveprinter will not start without a D-Bus system bus for Avahi,
+ * even with DNS-SD off (`-r off`): it is given a private bus (dbus-daemon, which cups-ipp-utils
+ * brings in through avahi-daemon), no Avahi daemon needed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ippDevice } from './device-ipp.ts';
+import { harness, until } from './testing-fakes.ts';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', (error) => {
+      output += `${command}: ${error.message} (is cups-ipp-utils installed?)`;
+      resolve();
+    });
+  });
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  return {
+    child,
+    exited,
+    output: () => output,
+    running: () => child.exitCode === null && child.pid !== undefined,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/**
+ * ippeveprinter on localhost with its spool dir, keeping what it receives (-k); `command` "prints"
+ * each job (exit 0: completed, else aborted) instead of its simulated 5–15 s of printing.
+ */
+async function realPrinter(command = '/bin/true') {
+  const dir = await mkdtemp(join(tmpdir(), 'cloudprint-ippeve-'));
+  const spool = join(dir, 'spool');
+  await mkdir(spool);
+  const bus = `unix:path=${join(dir, 'bus')}`;
+  const dbus = start('dbus-daemon', ['--session', `--address=${bus}`, '--nofork', '--print-address']);
+  await until(
+    () => dbus.output().includes(bus) || !dbus.running(),
+    () => `dbus-daemon: ${dbus.output()}`,
+  );
+  const port = await freePort();
+  const printer = start(
+    'ippeveprinter',
+    [
+      ...['-r', 'off', '-n', 'localhost', '-p', String(port), '-d', spool, '-k'],
+      ...['-f', 'application/pdf', '-c', command, 'cloudprint-test'],
+    ],
+    { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus },
+  );
+  const uri = `ipp://localhost:${port}/ipp/print`;
+  const device = ippDevice(uri);
+  let state = '';
+  await until(
+    async () => {
+      if (!printer.running()) return true;
+      state = (await device.status().catch(() => null))?.state ?? '';
+      return state !== '';
+    },
+    () => `ippeveprinter answering on ${uri}:\n${printer.output()}`,
+    15_000,
+  );
+  if (!printer.running()) {
+    await Promise.all([printer.exited, dbus.running() ? undefined : dbus.exited]);
+    throw new Error(`ippeveprinter did not start:\n${printer.output()}\n${dbus.output()}`);
+  }
+  return { uri, device, spool, dir, printer };
+}
+
+/** job-state of job 1, as the printer reports it. */
+async function jobState(uri: string, dir: string): Promise<string> {
+  const test = join(dir, 'get-job.test');
+  await writeFile(
+    test,
+    `{
+  OPERATION Get-Job-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id 1
+  ATTR keyword requested-attributes job-state
+  STATUS successful-ok
+  DISPLAY job-state
+}
+`,
+  );
+  const out = start('ipptool', ['-t', uri, test]);
+  await until(() => !out.running(), 'ipptool Get-Job-Attributes', 10_000);
+  return /job-state \(enum\) = ([\w-]+)/.exec(out.output())?.[1] ?? out.output();
+}
+
+describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
+  it('a cloud job printed through the ipp engine arrives in the printer spool, and completes there and in the cloud', async () => {
+    // Prepare
+    const { uri, device, spool, dir } = await realPrinter();
+    const h = await harness({ engine: device });
+    await h.printer.setService(true);
+    await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+    const jobId = await h.cloud.addJob({ title: 'Quarterly report', pages: 2 });
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(
+      () => h.cloud.jobs.get(jobId)?.state === 'completed',
+      () => h.logs.join('\n'),
+      30_000,
+    );
+
+    // Assess: the printer has the very document and finished job 1; the cloud has the completion
+    expect(await device.status()).toEqual({ state: 'idle', reasons: [] });
+    // (beside it, <job>.prn: what the print command wrote, nothing here)
+    const files = (await readdir(spool)).filter((file) => file.endsWith('.pdf'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^1-.*\.pdf$/);
+    expect(new Uint8Array(await readFile(join(spool, files[0] ?? '')))).toEqual(
+      h.cloud.jobs.get(jobId)?.document,
+    );
+    expect(await jobState(uri, dir)).toBe('completed');
+    expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({ state: 'completed', impressions: 2 });
+  });
+
+  it('a job the printer aborts is reported aborted (aborted-by-system), not completed', async () => {
+    // Prepare: a printer whose print command fails
+    const { device } = await realPrinter('/bin/false');
+    const h = await harness({ engine: device });
+    await h.printer.setService(true);
+    await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+    const jobId = await h.cloud.addJob();
+
+    // Act
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(
+      () => h.cloud.jobs.get(jobId)?.state === 'aborted',
+      () => h.logs.join('\n'),
+      30_000,
+    );
+
+    // Assess
+    expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({
+      state: 'aborted',
+      reasons: ['aborted-by-system'],
+    });
+    expect(h.logs.join('\n')).toMatch(/failed: the printer aborted the job/);
+  });
+});
