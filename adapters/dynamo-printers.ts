@@ -15,7 +15,10 @@ export class DynamoPrinterStore implements PrinterStore {
   }
 
   async get(printerId: string): Promise<PrinterRecord | undefined> {
-    const out = await documentClient().send(new GetCommand({ TableName: this.table, Key: { printerId } }));
+    // Strongly consistent: the accepting decision must see a stop instruction the printer was just told succeeded.
+    const out = await documentClient().send(
+      new GetCommand({ TableName: this.table, Key: { printerId }, ConsistentRead: true }),
+    );
     return out.Item as PrinterRecord | undefined;
   }
 
@@ -24,7 +27,9 @@ export class DynamoPrinterStore implements PrinterStore {
     const items: PrinterRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await documentClient().send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      const out = await documentClient().send(
+        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
+      );
       items.push(...((out.Items ?? []) as PrinterRecord[]));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -125,14 +130,25 @@ export class DynamoPrinterStore implements PrinterStore {
     });
   }
 
-  async connected(printerId: string, connectionId: string, at: string): Promise<void> {
+  async connected(printerId: string, connectionId: string, at: string, openedAt = at): Promise<boolean> {
     const b = new ExpressionBuilder();
     const update = updateExpression(
       b,
-      { connectionId, connectedAt: at, mode: 'push', lastSeenAt: at, lastDisconnect: null },
+      { connectionId, connectedAt: openedAt, mode: 'push', lastSeenAt: at, lastDisconnect: null },
       {},
     );
-    await this.update(printerId, b, update, `attribute_exists(${b.name('printerId')})`, 'NONE');
+    const connectedAt = b.name('connectedAt');
+    // ISO-8601 UTC strings of one format compare in time order.
+    const condition =
+      `attribute_exists(${b.name('printerId')}) AND ` +
+      `(attribute_not_exists(${connectedAt}) OR ${connectedAt} <= ${b.value(openedAt)})`;
+    try {
+      await this.update(printerId, b, update, condition, 'NONE');
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
   }
 
   async seen(printerId: string, at: string, asPoller: boolean): Promise<void> {

@@ -44,10 +44,13 @@ export class DynamoRegistrationStore implements RegistrationStore {
     await this.update(registrationId, b, update, condition);
   }
 
-  async addFailedAttempt(registrationId: string): Promise<number> {
+  async takePinAttempt(registrationId: string, max: number): Promise<number> {
     const b = new ExpressionBuilder();
     const update = updateExpression(b, {}, { add: { failedAttempts: 1 } });
-    const condition = `${b.name('status')} = ${b.value('pending')}`;
+    const attempts = b.name('failedAttempts');
+    const condition =
+      `${b.name('status')} = ${b.value('pending')} AND ` +
+      `(attribute_not_exists(${attempts}) OR ${attempts} < ${b.value(max)})`;
     const out = await this.update(registrationId, b, update, condition);
     return Number(out?.failedAttempts ?? 0);
   }

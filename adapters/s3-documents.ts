@@ -1,7 +1,10 @@
 /** DocumentStore on S3: print data under documents/, large uploads under uploads/. */
+
+import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ENV, requireEnv } from '../core/config.ts';
+import { requireSize } from '../core/errors.ts';
 import type { DocumentStore } from '../core/ports.ts';
 import { s3Client, s3PresignClient } from './aws-clients.ts';
 
@@ -26,10 +29,18 @@ export class S3DocumentStore implements DocumentStore {
     );
   }
 
-  async get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {
+  async get(
+    key: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {
     try {
       const out = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!out.Body) return undefined;
+      if (options.maxBytes !== undefined && (out.ContentLength ?? 0) > options.maxBytes) {
+        // Refused before reading: a presigned PUT does not bound what was uploaded.
+        if (out.Body instanceof Readable) out.Body.destroy();
+        requireSize(out.ContentLength ?? 0, options.maxBytes);
+      }
       return { bytes: await out.Body.transformToByteArray(), contentType: out.ContentType ?? '' };
     } catch (error) {
       if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey'))

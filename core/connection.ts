@@ -18,8 +18,19 @@ export async function authorizeConnection(
   return credential?.kind === 'access' ? credential.printerId : undefined;
 }
 
-export function onConnect(ports: ConnectionPorts, printerId: string, connectionId: string): Promise<void> {
-  return ports.printers.connected(printerId, connectionId, ports.clock.now().toISOString());
+/**
+ * Records the connection opened at `openedAtMs` (API Gateway's requestContext.connectedAt). False when a
+ * newer connection of this printer is already recorded: this one is stale and should be refused.
+ */
+export function onConnect(
+  ports: ConnectionPorts,
+  printerId: string,
+  connectionId: string,
+  openedAtMs?: number,
+): Promise<boolean> {
+  const now = ports.clock.now();
+  const openedAt = typeof openedAtMs === 'number' && Number.isFinite(openedAtMs) ? new Date(openedAtMs) : now;
+  return ports.printers.connected(printerId, connectionId, now.toISOString(), openedAt.toISOString());
 }
 
 export function onHeartbeat(ports: ConnectionPorts, printerId: string): Promise<void> {

@@ -76,6 +76,15 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** 413 when `size` bytes exceed `max`: every size limit (body, upload, stored upload) says it the same way. */
+export function requireSize(size: number, max: number): void {
+  if (size > max) {
+    throw new PayloadTooLargeError(`The document is ${size} bytes; the limit is ${max} bytes`, {
+      limit: max,
+    });
+  }
+}
+
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(415, 'unsupported-format', message, details);

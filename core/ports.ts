@@ -47,8 +47,12 @@ export interface PrinterStore {
     printerId: string,
     input: { offlineGraceHours?: number | null | undefined; name?: string | undefined; at: string },
   ): Promise<PrinterRecord>;
-  /** The push connection opened. Never touches acceptingJobs. */
-  connected(printerId: string, connectionId: string, at: string): Promise<void>;
+  /**
+   * The push connection opened at `openedAt` (recorded as `connectedAt`). Never touches acceptingJobs.
+   * Returns false, writing nothing, when a connection opened later is already recorded (a slow $connect
+   * of an abandoned socket must not replace the printer's newer connection).
+   */
+  connected(printerId: string, connectionId: string, at: string, openedAt?: string): Promise<boolean>;
   /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
   seen(printerId: string, at: string, asPoller: boolean): Promise<void>;
   /** The printer announced it is turning its service off; only while `connectionId` is the open one. */
@@ -92,8 +96,13 @@ export interface RegistrationStore {
   get(registrationId: string): Promise<RegistrationRecord | undefined>;
   /** Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago. */
   recordPoll(registrationId: string, atMs: number, minIntervalMs: number): Promise<void>;
-  /** Counts one wrong PIN on a pending registration; returns the new count. */
-  addFailedAttempt(registrationId: string): Promise<number>;
+  /**
+   * Takes one PIN attempt on a pending registration BEFORE the PIN is compared, so concurrent guesses
+   * cannot all be compared: returns the new count; throws ConditionFailedError when the registration is
+   * no longer pending or already had `max` attempts. (A right PIN moves the registration out of pending,
+   * so on a pending registration the count is the number of wrong PINs.)
+   */
+  takePinAttempt(registrationId: string, max: number): Promise<number>;
   /** Moves `from` → `to`; throws ConditionFailedError if the registration is not in `from`. */
   setStatus(
     registrationId: string,
@@ -134,12 +143,21 @@ export interface GuardStore {
 
 export interface DocumentStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
-  /** Undefined when the object does not exist. */
-  get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
+  /**
+   * Undefined when the object does not exist. With `maxBytes`, a larger object is refused (413, from
+   * core/errors.ts `requireSize`) before its body is read: an upload URL does not bound the size.
+   */
+  get(
+    key: string,
+    options?: { maxBytes?: number },
+  ): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
   delete(key: string): Promise<void>;
   /** A URL that GETs the object until `expiresAt`. */
   downloadUrl(key: string, expiresAt: Date): Promise<string>;
-  /** A URL to PUT exactly `size` bytes of `contentType` until `expiresAt`, and the headers to send. */
+  /**
+   * A URL to PUT a document of `contentType` (declared `size` bytes) until `expiresAt`, and the headers
+   * to send. The size is not enforced by the URL: read uploads back with `get(key, { maxBytes })`.
+   */
   uploadUrl(
     key: string,
     input: { contentType: string; size: number; expiresAt: Date },

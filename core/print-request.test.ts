@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NotAcceptingJobsError, UnprocessableDocumentError } from './errors.ts';
+import { ConflictError, NotAcceptingJobsError, UnprocessableDocumentError } from './errors.ts';
 import type { Converter } from './ports.ts';
-import { admit, submit } from './print-request.ts';
+import { admit, submit, submitUpload, uploadKey } from './print-request.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const owner = { kind: 'owner' } as const;
@@ -104,5 +104,82 @@ describe('submit', () => {
     expect(retry.replayed).toBe(false);
     expect(replay).toEqual({ jobId: retry.jobId, state: 'pending', replayed: true });
     expect(ports.jobs.items.size).toBe(1);
+  });
+
+  it('keeps Idempotency-Keys apart per submitter: two share keys with the same key get two jobs', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { calls, convert } = countingConverter();
+    const shareA = { kind: 'share', printerId: 'P1', keyId: 'aaaa' } as const;
+    const shareB = { kind: 'share', printerId: 'P1', keyId: 'bbbb' } as const;
+    const input = {
+      printer,
+      bytes: new Uint8Array([1]),
+      contentType: 'image/png',
+      options,
+      idempotencyKey: '1',
+    };
+    // Act
+    const first = await submit(ports, convert, { ...input, principal: shareA });
+    const second = await submit(ports, convert, { ...input, principal: shareB });
+    const replay = await submit(ports, convert, { ...input, principal: shareA });
+    // Assess: B's document is not dropped as a replay of A's
+    expect(second.replayed).toBe(false);
+    expect(second.jobId).not.toBe(first.jobId);
+    expect(replay).toEqual({ jobId: first.jobId, state: 'pending', replayed: true });
+    expect(calls).toHaveLength(2);
+    expect(ports.jobs.items.size).toBe(2);
+  });
+
+  it('answers 409 to a replay while the first request is still converting, not a jobId that may never exist', async () => {
+    // Prepare: the first request's conversion waits until released
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    let release: () => void = () => {};
+    const converting = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Converter = async (_bytes, contentType) => {
+      await converting;
+      return { pdf: new TextEncoder().encode('%PDF-1.7'), pages: 1, sourceFormat: contentType };
+    };
+    const input = {
+      printer,
+      principal: owner,
+      bytes: new Uint8Array([1]),
+      contentType: 'image/png',
+      options,
+    };
+    const first = submit(ports, slow, { ...input, idempotencyKey: 'k2' });
+    // Act
+    const replay = await submit(ports, slow, { ...input, idempotencyKey: 'k2' }).catch(
+      (error: unknown) => error,
+    );
+    release();
+    const stored = await first;
+    const later = await submit(ports, slow, { ...input, idempotencyKey: 'k2' });
+    // Assess
+    expect(replay).toBeInstanceOf(ConflictError);
+    expect(later).toEqual({ jobId: stored.jobId, state: 'pending', replayed: true });
+    expect(ports.jobs.items.size).toBe(1);
+  });
+
+  it('replays a retried upload job by its Idempotency-Key after the upload was consumed', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { calls, convert } = countingConverter();
+    await ports.documents.put(uploadKey('P1', 'u1'), new Uint8Array([1, 2, 3]), 'image/png');
+    const input = { printer, principal: owner, uploadId: 'u1', options, idempotencyKey: 'k3' };
+    // Act
+    const first = await submitUpload(ports, convert, input);
+    const retry = await submitUpload(ports, convert, input);
+    const unknown = submitUpload(ports, convert, { ...input, uploadId: 'u2', idempotencyKey: 'k4' });
+    // Assess
+    expect(ports.documents.items.has(uploadKey('P1', 'u1'))).toBe(false);
+    expect(retry).toEqual({ jobId: first.jobId, state: 'pending', replayed: true });
+    await expect(unknown).rejects.toMatchObject({ statusCode: 404 });
+    expect(calls).toEqual(['image/png']);
   });
 });

@@ -6,9 +6,10 @@ import { decideAccepting } from './accepting.ts';
 import { type Principal, requireTerminal, submitterOf } from './auth.ts';
 import { normalizeContentType, SUPPORTED_CONTENT_TYPES } from './convert.ts';
 import {
+  ConflictError,
   NotAcceptingJobsError,
   NotFoundError,
-  PayloadTooLargeError,
+  requireSize,
   UnsupportedMediaTypeError,
 } from './errors.ts';
 import { newJobId, newUploadId } from './ids.ts';
@@ -44,14 +45,6 @@ export function requireSupportedType(contentType: string): void {
   }
 }
 
-export function requireSize(size: number, max: number): void {
-  if (size > max) {
-    throw new PayloadTooLargeError(`The document is ${size} bytes; the limit is ${max} bytes`, {
-      limit: max,
-    });
-  }
-}
-
 /**
  * Authorize and decide: ONE read of the printer. Throws 404 (unknown or not visible) or 503
  * (not accepting). Returns the printer record for the rest of the request.
@@ -80,35 +73,56 @@ export interface Submission {
   afterStored?: () => Promise<void>;
 }
 
+/** A submission whose document is read only once the request is known not to be a replay. */
+type LazySubmission = Omit<Submission, 'bytes' | 'contentType'> & {
+  document: () => Promise<{ bytes: Uint8Array; contentType: string }>;
+};
+
 export interface Accepted {
   jobId: string;
   state: string;
   replayed: boolean;
 }
 
-export async function submit(
+export function submit(ports: PrintPorts, convert: Converter, submission: Submission): Promise<Accepted> {
+  const { bytes, contentType, ...rest } = submission;
+  return submitDocument(ports, convert, { ...rest, document: async () => ({ bytes, contentType }) });
+}
+
+async function submitDocument(
   ports: PrintPorts,
   convert: Converter,
-  submission: Submission,
+  submission: LazySubmission,
 ): Promise<Accepted> {
   const { printer } = submission;
   const now = ports.clock.now();
   const nowEpoch = Math.floor(now.getTime() / 1000);
   const jobId = newJobId(now);
+  // Scoped to the submitter: two terminals that happen to pick the same key are two requests.
   const idemKey = submission.idempotencyKey
-    ? `idem#${printer.printerId}#${submission.idempotencyKey}`
+    ? `idem#${printer.printerId}#${submitterOf(submission.principal)}#${submission.idempotencyKey}`
     : undefined;
   if (idemKey) {
     // Claimed before converting, so a replay (even one racing the first request) does no work.
     const claim = await ports.guards.putIfAbsent(idemKey, jobId, nowEpoch + IDEMPOTENCY_SECONDS, nowEpoch);
     if (!claim.created) {
       const existing = await ports.jobs.get(printer.printerId, claim.value);
-      return { jobId: claim.value, state: existing?.state ?? JobState.pending, replayed: true };
+      // The first request is still converting (or about to fail and free the key): no job to point at yet.
+      if (!existing) {
+        throw new ConflictError(
+          'A request with this Idempotency-Key is still being processed; retry shortly',
+          {
+            jobId: claim.value,
+          },
+        );
+      }
+      return { jobId: claim.value, state: existing.state, replayed: true };
     }
   }
   try {
-    requireSize(submission.bytes.byteLength, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
-    const data = await convert(submission.bytes, submission.contentType, submission.options);
+    const { bytes, contentType } = await submission.document();
+    requireSize(bytes.byteLength, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
+    const data = await convert(bytes, contentType, submission.options);
     const documentKey = `documents/${printer.printerId}/${jobId}.pdf`;
     await ports.documents.put(documentKey, data.pdf, 'application/pdf');
     const at = now.toISOString();
@@ -181,21 +195,28 @@ export async function createUpload(
   };
 }
 
-/** The second step of an upload: the uploaded bytes become a job like a direct request body. */
-export async function submitUpload(
+/**
+ * The second step of an upload: the uploaded bytes become a job like a direct request body. The upload
+ * is read after the Idempotency-Key check: a retried request whose upload was already consumed (deleted
+ * once its job was stored) is a replay, not an unknown upload.
+ */
+export function submitUpload(
   ports: PrintPorts,
   convert: Converter,
   input: Omit<Submission, 'bytes' | 'contentType' | 'afterStored'> & { uploadId: string },
 ): Promise<Accepted> {
   const key = uploadKey(input.printer.printerId, input.uploadId);
-  const stored = await ports.documents.get(key);
-  if (!stored) throw new NotFoundError('upload');
-  const contentType = baseContentType(stored.contentType);
-  requireSupportedType(contentType);
-  return submit(ports, convert, {
+  return submitDocument(ports, convert, {
     ...input,
-    bytes: stored.bytes,
-    contentType,
+    document: async () => {
+      const stored = await ports.documents.get(key, {
+        maxBytes: ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR,
+      });
+      if (!stored) throw new NotFoundError('upload');
+      const contentType = baseContentType(stored.contentType);
+      requireSupportedType(contentType);
+      return { bytes: stored.bytes, contentType };
+    },
     afterStored: () => ports.documents.delete(key),
   });
 }

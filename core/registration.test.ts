@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GoneError, TooManyRequestsError } from './errors.ts';
+import { GoneError, HttpError, TooManyRequestsError } from './errors.ts';
 import {
   claimRegistration,
   GLOBAL_PIN_FAILURES,
+  MAX_PIN_ATTEMPTS,
   pollRegistration,
   startRegistration,
 } from './registration.ts';
@@ -77,5 +78,39 @@ describe('registration with a fake clock', () => {
     const onTime = await pollRegistration(ports, started.registrationId, started.pollToken);
     // Assess
     expect(onTime).toEqual({ status: 'pending' });
+  });
+
+  it('compares at most five PINs of one registration, even when the guesses arrive together', async () => {
+    // Prepare: nine wrong guesses and then the right PIN, all at once
+    const ports = memoryPorts();
+    const started = await startRegistration(ports, { printerId: 'P4' });
+    const wrong = started.pin === 'AAAA-AAAA' ? 'BBBB-BBBB' : 'AAAA-AAAA';
+    const pins = [...Array.from({ length: 9 }, () => wrong), started.pin];
+    // Act
+    const answers = await Promise.allSettled(
+      pins.map((pin) => claimRegistration(ports, { registrationId: started.registrationId, pin })),
+    );
+    // Assess: the right PIN came after five wrong ones, so it did not claim; every answer is a 4xx
+    const statuses = answers.map((a) =>
+      a.status === 'rejected' && a.reason instanceof HttpError ? a.reason.statusCode : 0,
+    );
+    expect(statuses.filter((s) => s === 403)).toHaveLength(MAX_PIN_ATTEMPTS - 1);
+    expect(statuses.filter((s) => s === 410)).toHaveLength(pins.length - (MAX_PIN_ATTEMPTS - 1));
+    expect(ports.registrations.items.get(started.registrationId)?.status).toBe('expired');
+  });
+
+  it('holds the global limit when PIN-only guesses arrive together', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    // Act
+    const answers = await Promise.allSettled(
+      Array.from({ length: GLOBAL_PIN_FAILURES + 10 }, () => claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' })),
+    );
+    // Assess
+    const codes = answers.map((a) =>
+      a.status === 'rejected' && a.reason instanceof HttpError ? a.reason.code : '',
+    );
+    expect(codes.filter((c) => c === 'wrong-pin')).toHaveLength(GLOBAL_PIN_FAILURES);
+    expect(codes.filter((c) => c === 'too-many-attempts')).toHaveLength(10);
   });
 });

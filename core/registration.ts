@@ -171,7 +171,18 @@ function wrongPin(attemptsLeft?: number): HttpError {
   return new HttpError(403, 'wrong-pin', 'That PIN does not match a waiting printer', details);
 }
 
-/** The owner types the PIN shown by the printer (T40–T50). Returns the printer id claimed. */
+function tooManyAttempts(): TooManyRequestsError {
+  return new TooManyRequestsError(
+    'too-many-attempts',
+    'Too many wrong PINs; wait a few minutes and try again',
+  );
+}
+
+/**
+ * The owner types the PIN shown by the printer (T40–T50). Returns the printer id claimed.
+ * Every attempt is counted BEFORE its PIN is compared (an atomic counter, then the comparison), so
+ * a burst of concurrent guesses gets no more comparisons than the limits allow.
+ */
 export async function claimRegistration(
   ports: RegistrationPorts,
   body: ClaimBody,
@@ -180,17 +191,13 @@ export async function claimRegistration(
   const failures = windowKey(now);
   const windowEnds =
     (Math.floor(epochSeconds(now) / GLOBAL_PIN_WINDOW_SECONDS) + 2) * GLOBAL_PIN_WINDOW_SECONDS;
-  if ((await ports.guards.count(failures)) >= GLOBAL_PIN_FAILURES) {
-    throw new TooManyRequestsError(
-      'too-many-attempts',
-      'Too many wrong PINs; wait a few minutes and try again',
-    );
-  }
   const pinHash = hashPin(body.pin);
   let registrationId = body.registrationId;
-  if (!registrationId) {
+  if (registrationId) {
+    if ((await ports.guards.count(failures)) >= GLOBAL_PIN_FAILURES) throw tooManyAttempts();
+  } else {
     // Every PIN-only attempt counts against the global limit: guessing needs no registration id.
-    await ports.guards.increment(failures, windowEnds);
+    if ((await ports.guards.increment(failures, windowEnds)) > GLOBAL_PIN_FAILURES) throw tooManyAttempts();
     registrationId = await ports.guards.get(pinGuardKey(pinHash), epochSeconds(now));
     if (!registrationId) throw wrongPin();
   }
@@ -202,9 +209,16 @@ export async function claimRegistration(
       status: registration.status,
     });
   }
+  let attempts: number;
+  try {
+    attempts = await ports.registrations.takePinAttempt(registrationId, MAX_PIN_ATTEMPTS);
+  } catch (error) {
+    // Claimed, or out of attempts, since it was read: concurrent claims.
+    if (error instanceof ConditionFailedError) throw expiredError();
+    throw error;
+  }
   if (!hashesEqual(pinHash, registration.pinHash)) {
     if (body.registrationId) await ports.guards.increment(failures, windowEnds);
-    const attempts = await ports.registrations.addFailedAttempt(registrationId);
     if (attempts >= MAX_PIN_ATTEMPTS) {
       await ends(ports, registration);
       throw new GoneError(

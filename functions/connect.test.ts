@@ -161,6 +161,21 @@ describe('connect/handler', () => {
     expect(unknown.statusCode).toBe(400);
     expect(JSON.parse(unknown.body ?? '{}').error).toBe('unknown-action');
   });
+
+  it('refuses the late $connect of a socket opened before the current one, keeping the newer connection', async () => {
+    // Prepare: c-new is recorded; c-old was opened a second earlier but its $connect runs only now
+    const newer = wsEvent('$connect', 'c-new');
+    await handlers.connect(newer as never, lambdaContext);
+    const stale = wsEvent('$connect', 'c-old');
+    stale.requestContext.connectedAt = newer.requestContext.connectedAt - 1000;
+    // Act
+    const answer = (await handlers.connect(stale as never, lambdaContext)) as { statusCode: number };
+    await ws('$disconnect', 'c-old');
+    const after = await printer();
+    // Assess: the abandoned socket's close does not make the printer look lost
+    expect(answer.statusCode).toBe(409);
+    expect(after).toMatchObject({ mode: 'push', lastDisconnect: null });
+  });
 });
 
 describe("the owner's offline grace", () => {

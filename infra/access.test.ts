@@ -60,6 +60,15 @@ describe('least privilege, from the synthesized policies', () => {
     expect([...allowedActions(s, 'authorizer').keys()]).not.toContain(tableKey('printers'));
   });
 
+  it('the connect function records presence on the printers table only: no credentials, bucket or secret', () => {
+    const actions = allActions('connect').filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+    expect(actions.sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+    );
+    expect(actionsOn('connect', tableKey('credentials'))).toEqual([]);
+    expect(actionsOn('connect', tableKey('printers'))).toContain('dynamodb:UpdateItem');
+  });
+
   it('only the functions that push or close sockets may manage connections, on this API stage only', () => {
     const managers = FUNCTION_NAMES.filter((name) =>
       allActions(name).includes('execute-api:ManageConnections'),

@@ -64,8 +64,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     documents: ['get', 'delete'],
     ownerKey: true,
   },
-  /** $connect/$disconnect/heartbeat/goodbye record presence on the printer item. */
-  connect: { tables: { printers: RW, credentials: R } },
+  /**
+   * $connect/$disconnect/heartbeat/goodbye record presence on the printer item. The token was checked by
+   * the authorizer, so credentials are none of its business.
+   */
+  connect: { tables: { printers: RW } },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

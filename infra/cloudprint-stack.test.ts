@@ -88,6 +88,17 @@ describe('WebSocket API', () => {
     }
   });
 
+  it('sends the handler answer back on every message route (heartbeat-ack, goodbye-ack, unknown-action)', () => {
+    const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: apiRef } });
+    const responses = propsOf('AWS::ApiGatewayV2::RouteResponse', { ApiId: apiRef });
+    for (const routeKey of WS_ROUTES.filter((key) => key !== '$connect' && key !== '$disconnect')) {
+      const [id, route] = Object.entries(routes).find(([, r]) => r.Properties?.RouteKey === routeKey) ?? [];
+      expect(route?.Properties?.RouteResponseSelectionExpression).toBe('$default');
+      expect(responses).toContainEqual({ ApiId: apiRef, RouteId: { Ref: id }, RouteResponseKey: '$default' });
+    }
+  });
+
   it('runs the Lambda authorizer on $connect only, reading the Authorization header', () => {
     const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
     const authorizers = s.template.findResources('AWS::ApiGatewayV2::Authorizer', {
@@ -172,6 +183,16 @@ describe('functions', () => {
         ],
       });
       expect(variables).not.toHaveProperty(ENV.publicApiUrl);
+    }
+  });
+
+  it('limits malloc arenas on the print-request function only (sharp memory), not on the others', () => {
+    for (const name of FUNCTION_NAMES) {
+      const id = logicalId(s, s.stack.functions.byName[name]);
+      const fn = s.template.findResources('AWS::Lambda::Function')[id]?.Properties as Props;
+      const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (name === 'print-request') expect(variables.MALLOC_ARENA_MAX).toBe('2');
+      else expect(variables).not.toHaveProperty('MALLOC_ARENA_MAX');
     }
   });
 

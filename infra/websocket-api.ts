@@ -75,7 +75,10 @@ export class CloudprintWebSocketApi extends Construct {
         this.api.addRoute(routeKey, { integration, authorizer: connectAuthorizer });
         continue;
       }
-      const route = this.api.addRoute(routeKey, { integration });
+      // Without a route response API Gateway drops what the handler returns: the heartbeat/goodbye acks
+      // and the unknown-action error would reach the printer locally but never on AWS.
+      const returnResponse = routeKey !== '$disconnect';
+      const route = this.api.addRoute(routeKey, { integration, returnResponse });
       acknowledge(
         route,
         'AwsSolutions-APIG4',

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import { TABLES } from '../core/tables.ts';
 import { ENV } from '../core/config.ts';
+import { TABLES } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
 
 export interface Engine {
@@ -78,7 +78,9 @@ export async function startS3(bucket: string, dataDir?: string): Promise<Engine>
     // fauxqs binds 0.0.0.0 whatever `host` says (`host` only names queue URLs).
     port: 0,
     logger: false,
-    ...(dataDir ? { dataDir: join(dataDir, 's3', 'state'), s3StorageDir: join(dataDir, 's3', 'objects') } : {}),
+    ...(dataDir
+      ? { dataDir: join(dataDir, 's3', 'state'), s3StorageDir: join(dataDir, 's3', 'objects') }
+      : {}),
   });
   // setup() skips a bucket that already exists (restart on the same data dir).
   server.setup({ buckets: [bucket] });

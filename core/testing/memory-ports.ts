@@ -2,7 +2,7 @@
  * In-memory ports with a settable clock, for unit tests of the services. Each store keeps the same
  * conditional-write semantics as the DynamoDB adapters (ConditionFailedError on a lost condition).
  */
-import { ConditionFailedError } from '../errors.ts';
+import { ConditionFailedError, requireSize } from '../errors.ts';
 import type { JobRecord } from '../job.ts';
 import { isLeasedState } from '../job-state.ts';
 import type {
@@ -97,14 +97,17 @@ class MemoryPrinters implements PrinterStore {
     });
   }
 
-  async connected(printerId: string, connectionId: string, at: string) {
+  async connected(printerId: string, connectionId: string, at: string, openedAt = at) {
+    const current = this.items.get(printerId)?.connectedAt;
+    if (current && current > openedAt) return false;
     this.patch(printerId, {
       connectionId,
-      connectedAt: at,
+      connectedAt: openedAt,
       mode: 'push',
       lastSeenAt: at,
       lastDisconnect: null,
     });
+    return true;
   }
 
   async seen(printerId: string, at: string, asPoller: boolean) {
@@ -219,9 +222,9 @@ class MemoryRegistrations implements RegistrationStore {
     item.lastPollAtMs = atMs;
   }
 
-  async addFailedAttempt(registrationId: string) {
+  async takePinAttempt(registrationId: string, max: number) {
     const item = this.items.get(registrationId);
-    if (item?.status !== 'pending') throw new ConditionFailedError();
+    if (item?.status !== 'pending' || item.failedAttempts >= max) throw new ConditionFailedError();
     item.failedAttempts += 1;
     return item.failedAttempts;
   }
@@ -295,9 +298,11 @@ class MemoryDocuments implements DocumentStore {
     this.items.set(key, { bytes, contentType });
   }
 
-  async get(key: string) {
+  async get(key: string, options: { maxBytes?: number } = {}) {
     this.operations++;
-    return this.items.get(key);
+    const item = this.items.get(key);
+    if (item && options.maxBytes !== undefined) requireSize(item.bytes.byteLength, options.maxBytes);
+    return item;
   }
 
   async delete(key: string) {

@@ -23,9 +23,14 @@ type WsRouteHandler = (printerId: string, connectionId: string, event: WsEvent) 
 const ok: WsResult = { statusCode: 200 };
 
 const routes: Record<WsRoute, WsRouteHandler> = {
-  $connect: async (printerId, connectionId) => {
-    await onConnect(ports, printerId, connectionId);
-    return ok;
+  $connect: async (printerId, connectionId, event) => {
+    const recorded = await onConnect(ports, printerId, connectionId, event.requestContext.connectedAt);
+    if (recorded) return ok;
+    // A socket opened before the printer's current one, whose $connect ran late: refuse it.
+    return {
+      statusCode: 409,
+      body: JSON.stringify({ error: 'conflict', message: 'A newer connection of this printer is open' }),
+    };
   },
   $disconnect: async (printerId, connectionId) => {
     await onDisconnect(ports, printerId, connectionId);

@@ -5,12 +5,11 @@
 import { awsPorts } from '../../adapters/ports.ts';
 import type { Principal } from '../../core/auth.ts';
 import { convertDocument } from '../../core/convert.ts';
-import { NotAcceptingJobsError } from '../../core/errors.ts';
+import { NotAcceptingJobsError, requireSize } from '../../core/errors.ts';
 import {
   admit,
   baseContentType,
   createUpload,
-  requireSize,
   requireSupportedType,
   submit,
   submitUpload,

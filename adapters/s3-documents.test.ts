@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PayloadTooLargeError } from '../core/errors.ts';
+import { type Engine, engineEnvironment, startDynamo, startS3 } from '../local/engines.ts';
+import { DOCUMENTS_BUCKET } from '../local/names.ts';
+import { S3DocumentStore } from './s3-documents.ts';
+
+let dynamo: Engine;
+let s3: Engine;
+let store: S3DocumentStore;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  s3 = await startS3(DOCUMENTS_BUCKET);
+  Object.assign(process.env, engineEnvironment(dynamo, s3));
+  store = new S3DocumentStore(DOCUMENTS_BUCKET);
+});
+
+afterAll(async () => {
+  await s3?.stop();
+  await dynamo?.stop();
+});
+
+describe('S3DocumentStore.get', () => {
+  it('refuses an object larger than maxBytes (413) and returns one within it', async () => {
+    // Prepare: an upload URL does not bound the size, so an upload may be larger than declared
+    const ticket = await store.uploadUrl('uploads/p/big', {
+      contentType: 'image/jpeg',
+      size: 10,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const put = await fetch(ticket.url, {
+      method: 'PUT',
+      headers: ticket.headers,
+      body: new Uint8Array(4096),
+    });
+    // Act
+    const tooLarge = await store.get('uploads/p/big', { maxBytes: 4095 }).catch((error: unknown) => error);
+    const fits = await store.get('uploads/p/big', { maxBytes: 4096 });
+    const missing = await store.get('uploads/p/none', { maxBytes: 1 });
+    // Assess
+    expect(put.status).toBe(200);
+    expect(tooLarge).toBeInstanceOf(PayloadTooLargeError);
+    expect(tooLarge).toMatchObject({ statusCode: 413, details: { limit: 4095 } });
+    expect(fits?.bytes.byteLength).toBe(4096);
+    expect(fits?.contentType).toBe('image/jpeg');
+    expect(missing).toBeUndefined();
+  });
+});
