@@ -1,10 +1,15 @@
-/** JobStore on DynamoDB: jobs keyed (printerId, jobId); jobId sorts by time so a Query lists oldest first. */
+/**
+ * JobStore on DynamoDB: jobs keyed (printerId, jobId); jobId sorts by time so a Query lists oldest first.
+ * `openJobId` (core/tables.ts OPEN_JOBS_INDEX) is written with an open job and REMOVEd by the write
+ * that finishes it: the printer's listing queries that sparse index, not the printer's whole history.
+ */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { JobRecord } from '../core/job.ts';
-import { JobState } from '../core/job-state.ts';
+import { isFinished, JobState } from '../core/job-state.ts';
 import type { JobStore } from '../core/ports.ts';
+import { OPEN_JOBS_INDEX, openJobAttributes } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
@@ -20,7 +25,7 @@ export class DynamoJobStore implements JobStore {
       await documentClient().send(
         new PutCommand({
           TableName: this.table,
-          Item: job,
+          Item: { ...job, ...openJobAttributes(job) },
           ConditionExpression: 'attribute_not_exists(jobId)',
         }),
       );
@@ -37,9 +42,21 @@ export class DynamoJobStore implements JobStore {
     return out.Item as JobRecord | undefined;
   }
 
-  async list(
+  list(
     printerId: string,
     options: { states?: readonly string[]; limit?: number } = {},
+  ): Promise<JobRecord[]> {
+    return this.query(printerId, { ...options, consistent: true });
+  }
+
+  listOpen(printerId: string): Promise<JobRecord[]> {
+    // A global secondary index is read eventually consistent only.
+    return this.query(printerId, { index: OPEN_JOBS_INDEX.name, consistent: false });
+  }
+
+  private async query(
+    printerId: string,
+    options: { states?: readonly string[]; limit?: number; index?: string; consistent: boolean },
   ): Promise<JobRecord[]> {
     const items: JobRecord[] = [];
     let start: Record<string, unknown> | undefined;
@@ -53,12 +70,13 @@ export class DynamoJobStore implements JobStore {
       const out = await documentClient().send(
         new QueryCommand({
           TableName: this.table,
+          IndexName: options.index,
           KeyConditionExpression: key,
           FilterExpression: filter,
           ExpressionAttributeNames: expression.ExpressionAttributeNames,
           ExpressionAttributeValues: expression.ExpressionAttributeValues,
           ScanIndexForward: true,
-          ConsistentRead: true,
+          ConsistentRead: options.consistent,
           ExclusiveStartKey: start,
         }),
       );
@@ -71,7 +89,7 @@ export class DynamoJobStore implements JobStore {
   async lease(
     printerId: string,
     jobId: string,
-    input: { at: string; leaseExpiresAt: string },
+    input: { at: string; leaseExpiresAt: string; createdAfter: string },
   ): Promise<JobRecord> {
     const b = new ExpressionBuilder();
     const update = updateExpression(b, {
@@ -79,13 +97,24 @@ export class DynamoJobStore implements JobStore {
       leaseExpiresAt: input.leaseExpiresAt,
       updatedAt: input.at,
     });
-    const state = b.name('state');
-    const lease = b.name('leaseExpiresAt');
-    // ISO-8601 UTC strings of one format compare in time order.
-    const condition =
-      `attribute_exists(${b.name('jobId')}) AND (${state} = ${b.value(JobState.pending)} OR ` +
-      `((${state} = ${b.value(JobState.processing)} OR ${state} = ${b.value(JobState.processingStopped)}) AND ` +
-      `(attribute_not_exists(${lease}) OR ${lease} <= ${b.value(input.at)})))`;
+    const condition = `${takeable(b, input.at)} AND ${b.name('createdAt')} > ${b.value(input.createdAfter)}`;
+    return this.update(printerId, jobId, b, update, condition);
+  }
+
+  expire(printerId: string, jobId: string, input: Parameters<JobStore['expire']>[2]): Promise<JobRecord> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(
+      b,
+      {
+        state: JobState.aborted,
+        reasons: input.reasons,
+        updatedAt: input.at,
+        expiresAtEpoch: input.expiresAtEpoch,
+        leaseExpiresAt: null,
+      },
+      { remove: [OPEN_JOBS_INDEX.sortKey] },
+    );
+    const condition = `${takeable(b, input.at)} AND ${b.name('createdAt')} <= ${b.value(input.createdBefore)}`;
     return this.update(printerId, jobId, b, update, condition);
   }
 
@@ -96,14 +125,19 @@ export class DynamoJobStore implements JobStore {
     patch: Parameters<JobStore['transition']>[3],
   ): Promise<JobRecord> {
     const b = new ExpressionBuilder();
-    const update = updateExpression(b, {
-      state: patch.state,
-      updatedAt: patch.at,
-      reasons: patch.reasons,
-      impressions: patch.impressions,
-      leaseExpiresAt: patch.leaseExpiresAt,
-      expiresAtEpoch: patch.expiresAtEpoch,
-    });
+    const update = updateExpression(
+      b,
+      {
+        state: patch.state,
+        updatedAt: patch.at,
+        reasons: patch.reasons,
+        impressions: patch.impressions,
+        leaseExpiresAt: patch.leaseExpiresAt,
+        expiresAtEpoch: patch.expiresAtEpoch,
+      },
+      // A finished job leaves the open-jobs index.
+      isFinished(patch.state) ? { remove: [OPEN_JOBS_INDEX.sortKey] } : {},
+    );
     const condition = `${b.name('state')} = ${b.value(from)}`;
     return this.update(printerId, jobId, b, update, condition);
   }
@@ -130,4 +164,18 @@ export class DynamoJobStore implements JobStore {
       throw error;
     }
   }
+}
+
+/**
+ * The job may be taken at `at`: pending, or leased with the lease run out. ISO-8601 UTC strings of
+ * one format compare in time order.
+ */
+function takeable(b: ExpressionBuilder, at: string): string {
+  const state = b.name('state');
+  const lease = b.name('leaseExpiresAt');
+  return (
+    `attribute_exists(${b.name('jobId')}) AND (${state} = ${b.value(JobState.pending)} OR ` +
+    `((${state} = ${b.value(JobState.processing)} OR ${state} = ${b.value(JobState.processingStopped)}) AND ` +
+    `(attribute_not_exists(${lease}) OR ${lease} <= ${b.value(at)})))`
+  );
 }

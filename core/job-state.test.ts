@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, isFetchable, isFinished, JOB_STATES, JobState } from './job-state.ts';
+import { canTransition, isFetchable, isFinished, isHoldExpired, JOB_STATES, JobState } from './job-state.ts';
+import { DOCUMENT_RETENTION_DAYS, HELD_JOB_DAYS, holdCutoff, holdExpiresAt } from './retention.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 
 describe('job-state machine', () => {
   it('never moves a finished job', () => {
@@ -23,6 +25,18 @@ describe('job-state machine', () => {
     expect(canTransition('pending-held', 'processing')).toBe(false);
   });
 
+  it('lets the system abort a pending job (the hold expired), and nothing else start from pending-held', () => {
+    // Act + Assess
+    expect(canTransition('pending', 'aborted')).toBe(true);
+    expect(canTransition('pending-held', 'aborted')).toBe(false);
+    expect(JOB_STATES.filter((s) => canTransition('pending', s)).sort()).toEqual([
+      'aborted',
+      'canceled',
+      'pending-held',
+      'processing',
+    ]);
+  });
+
   it('lets every unfinished state be canceled', () => {
     // Act
     const cancelable = JOB_STATES.filter((s) => canTransition(s, 'canceled'));
@@ -44,5 +58,36 @@ describe('isFetchable', () => {
     expect(isFetchable({ state: 'processing', leaseExpiresAt: '2026-01-01T12:00:01.000Z' }, now)).toBe(false);
     expect(isFetchable({ state: 'completed' }, now)).toBe(false);
     expect(isFetchable({ state: 'pending-held' }, now)).toBe(false);
+  });
+});
+
+describe('the hold (core/retention.ts)', () => {
+  const created = '2026-01-01T00:00:00.000Z';
+  const DAY = 24 * 3600 * 1000;
+
+  it('expires a takeable job at createdAt + HELD_JOB_DAYS, not a second before, and never a leased or finished one', () => {
+    // Prepare
+    const end = holdExpiresAt(created);
+    const before = new Date(end.getTime() - 1000);
+    // Act + Assess
+    expect(end.toISOString()).toBe('2026-01-31T00:00:00.000Z');
+    expect(isHoldExpired({ state: 'pending', createdAt: created }, before)).toBe(false);
+    expect(isHoldExpired({ state: 'pending', createdAt: created }, end)).toBe(true);
+    expect(holdCutoff(end)).toBe(created);
+    const leased = {
+      state: 'processing' as const,
+      createdAt: created,
+      leaseExpiresAt: '2026-02-01T00:00:00.000Z',
+    };
+    expect(isHoldExpired(leased, end)).toBe(false);
+    expect(isHoldExpired({ ...leased, leaseExpiresAt: '2026-01-30T00:00:00.000Z' }, end)).toBe(true);
+    expect(isHoldExpired({ state: 'completed', createdAt: created }, end)).toBe(false);
+  });
+
+  it('keeps print data longer than a job can wait plus a lease', () => {
+    // Act + Assess
+    expect(DOCUMENT_RETENTION_DAYS * DAY).toBeGreaterThanOrEqual(
+      HELD_JOB_DAYS * DAY + DEFAULT_SETTINGS.leaseSeconds * 1000,
+    );
   });
 });

@@ -2,6 +2,7 @@
  * The job-state machine (IPP job-state, RFC 8011 §5.3.7). Every job transition is checked here and
  * nowhere else: a finished job (completed, aborted, canceled) never changes again.
  */
+import { holdExpiresAt } from './retention.ts';
 
 export const JobState = {
   pending: 'pending',
@@ -19,9 +20,13 @@ export const JOB_STATES = Object.values(JobState);
 
 const FINISHED: ReadonlySet<JobState> = new Set([JobState.canceled, JobState.aborted, JobState.completed]);
 
-/** from -> the states it may move to. processing -> processing is a lease renewal. */
+/**
+ * from -> the states it may move to. processing -> processing is a lease renewal. pending -> aborted
+ * is the system aborting a job its printer did not take within the hold (core/retention.ts): the
+ * printer cannot make it (it moves only jobs it holds) and terminals only cancel.
+ */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
-  pending: [JobState.processing, JobState.pendingHeld, JobState.canceled],
+  pending: [JobState.processing, JobState.pendingHeld, JobState.aborted, JobState.canceled],
   'pending-held': [JobState.pending, JobState.canceled],
   processing: [
     JobState.processing,
@@ -63,4 +68,15 @@ export function isFetchable(job: { state: JobState; leaseExpiresAt?: string | nu
   if (job.state === JobState.pending) return true;
   if (!isLeasedState(job.state)) return false;
   return !job.leaseExpiresAt || Date.parse(job.leaseExpiresAt) <= now.getTime();
+}
+
+/**
+ * A job its printer could take but did not within HELD_JOB_DAYS of its creation (core/retention.ts):
+ * its print data is about to go, so the cloud aborts it instead of offering it.
+ */
+export function isHoldExpired(
+  job: { state: JobState; createdAt: string; leaseExpiresAt?: string | null },
+  now: Date,
+): boolean {
+  return isFetchable(job, now) && holdExpiresAt(job.createdAt).getTime() <= now.getTime();
 }

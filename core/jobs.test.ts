@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from './auth.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { JobRecord } from './job.ts';
-import { cancelJob, fetchJob, listFetchable, updateJobState } from './jobs.ts';
+import { cancelJob, fetchJob, getJob, listFetchable, listForTerminal, updateJobState } from './jobs.ts';
+import { FINISHED_JOB_DAYS, HELD_JOB_DAYS } from './retention.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const printer: Principal = { kind: 'access', printerId: 'P1' };
@@ -86,5 +87,135 @@ describe('the lease, with a fake clock', () => {
     await expect(foreign).rejects.toBeInstanceOf(NotFoundError);
     await expect(canceled).rejects.toBeInstanceOf(ConflictError);
     expect(ports.documents.items.size).toBe(0);
+  });
+});
+
+const DAY = 24 * 3600 * 1000;
+
+/** Stores the job's document too, so the test sees the cloud drop it. */
+async function withDocuments(ports: Awaited<ReturnType<typeof prepared>>) {
+  for (const jobId of ['j1', 'j2'])
+    await ports.documents.put(`documents/P1/${jobId}.pdf`, new Uint8Array([1]), 'application/pdf');
+  return ports;
+}
+
+describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock', () => {
+  it('still offers a job one second before the hold ends', async () => {
+    // Prepare (jobs created 2026-03-01T00:00:01/02, the clock starts at 12:00)
+    const ports = await withDocuments(await prepared());
+    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 - 2000);
+    // Act
+    const listed = await listFetchable(ports, printer, 'P1');
+    // Assess
+    expect(listed.map((j) => j.jobId)).toEqual(['j1', 'j2']);
+  });
+
+  it('aborts a pending job older than the hold when the printer lists: not offered, document dropped, visible as aborted', async () => {
+    // Prepare: j1 is 1 s past the hold, j2 exactly at it (expired), a new j3 is fresh
+    const ports = await withDocuments(await prepared());
+    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 + 2000);
+    const fresh = job('j3', ports.clock.now().toISOString());
+    await ports.jobs.put(fresh);
+    const writesBefore = ports.jobs.writes;
+    // Act
+    const listed = await listFetchable(ports, printer, 'P1');
+    const again = await listFetchable(ports, printer, 'P1');
+    const seen = await getJob(ports, { kind: 'owner' }, 'P1', 'j1');
+    // Assess
+    expect(listed.map((j) => j.jobId)).toEqual(['j3']);
+    expect(again.map((j) => j.jobId)).toEqual(['j3']);
+    expect(ports.jobs.writes - writesBefore).toBe(2);
+    expect(seen).toMatchObject({
+      state: 'aborted',
+      reasons: ['aborted-by-system', 'job-hold-expired'],
+      leaseExpiresAt: null,
+    });
+    const stored = await ports.jobs.get('P1', 'j1');
+    expect(stored?.expiresAtEpoch).toBe(
+      Math.floor(ports.clock.now().getTime() / 1000) + FINISHED_JOB_DAYS * 24 * 3600,
+    );
+    expect(ports.documents.items.has('documents/P1/j1.pdf')).toBe(false);
+    expect(ports.documents.items.has('documents/P1/j2.pdf')).toBe(false);
+  });
+
+  it('refuses the fetch of a job held too long with 409 and a clear message, and aborts it', async () => {
+    // Prepare
+    const ports = await withDocuments(await prepared());
+    ports.advance((HELD_JOB_DAYS + 2) * DAY);
+    // Act
+    const fetched = fetchJob(ports, printer, 'P1', 'j1');
+    // Assess
+    await expect(fetched).rejects.toBeInstanceOf(ConflictError);
+    await expect(fetchJob(ports, printer, 'P1', 'j1')).rejects.toMatchObject({
+      statusCode: 409,
+      message: expect.stringMatching(/waited more than 30 days .*job-hold-expired/),
+    });
+    expect((await ports.jobs.get('P1', 'j1'))?.state).toBe('aborted');
+    expect(ports.documents.items.has('documents/P1/j1.pdf')).toBe(false);
+  });
+
+  it("shows the terminal an expired job as aborted even if the printer never came back, and won't cancel it", async () => {
+    // Prepare
+    const ports = await prepared();
+    ports.advance((HELD_JOB_DAYS + 1) * DAY);
+    // Act
+    const listed = await listForTerminal(ports, { kind: 'owner' }, 'P1');
+    const cancel = cancelJob(ports, { kind: 'owner' }, 'P1', 'j2');
+    // Assess
+    expect(listed.map((j) => j.state)).toEqual(['aborted', 'aborted']);
+    await expect(cancel).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('aborts a job whose lease ran out past the hold (the printer died with it), but never one under a running lease', async () => {
+    // Prepare: j1 taken just before the hold ends and its lease runs out after it; j2 taken and renewed
+    const ports = await prepared();
+    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 - 10_000);
+    await fetchJob(ports, printer, 'P1', 'j1');
+    await fetchJob(ports, printer, 'P1', 'j2');
+    ports.advance(ports.settings.leaseSeconds * 1000 - 1000);
+    await updateJobState(ports, printer, 'P1', 'j2', { state: 'processing' });
+    ports.advance(2000);
+    // Act
+    const listed = await listFetchable(ports, printer, 'P1');
+    const report = await updateJobState(ports, printer, 'P1', 'j2', { state: 'completed' });
+    // Assess
+    expect(listed).toEqual([]);
+    expect((await ports.jobs.get('P1', 'j1'))?.reasons).toEqual(['aborted-by-system', 'job-hold-expired']);
+    expect(report.state).toBe('completed');
+  });
+
+  it('does not abort a job that was taken meanwhile: the conditional write loses and the listing skips it', async () => {
+    // Prepare
+    const ports = await prepared();
+    ports.advance((HELD_JOB_DAYS + 1) * DAY);
+    const stale = await ports.jobs.listOpen('P1');
+    const at = ports.clock.now().toISOString();
+    await ports.jobs.transition('P1', 'j1', 'pending', {
+      state: 'processing',
+      at,
+      leaseExpiresAt: new Date(ports.clock.now().getTime() + 60_000).toISOString(),
+    });
+    ports.jobs.listOpen = async () => stale;
+    // Act
+    const listed = await listFetchable(ports, printer, 'P1');
+    // Assess
+    expect(listed.map((j) => j.jobId)).toEqual([]);
+    expect((await ports.jobs.get('P1', 'j1'))?.state).toBe('processing');
+    expect((await ports.jobs.get('P1', 'j2'))?.state).toBe('aborted');
+  });
+});
+
+describe('the printer listing reads only open jobs', () => {
+  it('lists from listOpen, never the full history', async () => {
+    // Prepare
+    const ports = await prepared();
+    ports.jobs.list = async () => {
+      throw new Error('the fetchable listing must not read every job');
+    };
+    // Act
+    const listed = await listFetchable(ports, printer, 'P1');
+    // Assess
+    expect(listed.map((j) => j.jobId)).toEqual(['j1', 'j2']);
+    expect(ports.jobs.listings).toBe(1);
   });
 });

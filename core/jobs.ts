@@ -2,23 +2,60 @@
 import { maySeeJob, type Principal, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, ConflictError, NotFoundError } from './errors.ts';
 import { fetchableView, type JobRecord, type JobView, jobView } from './job.ts';
-import { canTransition, isFetchable, isFinished, isLeasedState, JobState } from './job-state.ts';
+import {
+  canTransition,
+  isFetchable,
+  isFinished,
+  isHoldExpired,
+  isLeasedState,
+  JobState,
+} from './job-state.ts';
 import type { Ports } from './ports.ts';
+import {
+  finishedExpiresAtEpoch,
+  HELD_JOB_DAYS,
+  HOLD_EXPIRED_REASON,
+  HOLD_EXPIRED_REASONS,
+  holdCutoff,
+} from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
 
 type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings'>;
 
-/** Finished jobs stay visible this long before AWS may expire them. */
-const FINISHED_RETENTION_SECONDS = 30 * 24 * 3600;
-const OPEN_STATES = [JobState.pending, JobState.processing, JobState.processingStopped] as const;
-
 export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
   requirePrinter(principal, printerId);
   const now = ports.clock.now();
-  const open = await ports.jobs.list(printerId, { states: OPEN_STATES });
+  const open = await ports.jobs.listOpen(printerId);
   // Listing is the poller's heartbeat: it keeps lastSeenAt fresh (and the offline grace away).
   await ports.printers.seen(printerId, now.toISOString(), true);
-  return open.filter((job) => isFetchable(job, now)).map(fetchableView);
+  const current = await Promise.all(open.map((job) => expireIfHeldTooLong(ports, job, now)));
+  return current.filter((job) => isFetchable(job, now) && !isHoldExpired(job, now)).map(fetchableView);
+}
+
+/**
+ * A job its printer could take but did not within the hold is aborted (`aborted-by-system`,
+ * `job-hold-expired`) by one conditional write, so nobody is offered print data that S3 expires.
+ * Returns the job as it is now (if another request moved it meanwhile, as that one left it).
+ */
+async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
+  if (!isHoldExpired(job, now)) return job;
+  try {
+    const aborted = await ports.jobs.expire(job.printerId, job.jobId, {
+      at: now.toISOString(),
+      createdBefore: holdCutoff(now),
+      reasons: [...HOLD_EXPIRED_REASONS],
+      expiresAtEpoch: finishedExpiresAtEpoch(now),
+    });
+    await ports.documents.delete(job.documentKey).catch(() => undefined);
+    return aborted;
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    return (await ports.jobs.get(job.printerId, job.jobId)) ?? job;
+  }
+}
+
+function isHoldExpiredAbort(job: JobRecord): boolean {
+  return job.state === JobState.aborted && (job.reasons ?? []).includes(HOLD_EXPIRED_REASON);
 }
 
 export async function listForTerminal(
@@ -28,8 +65,10 @@ export async function listForTerminal(
 ): Promise<JobView[]> {
   requireTerminal(principal, printerId);
   if (!(await ports.printers.get(printerId))) throw new NotFoundError('printer');
+  const now = ports.clock.now();
   const all = await ports.jobs.list(printerId);
-  return all.filter((job) => maySeeJob(principal, job)).map(jobView);
+  const mine = all.filter((job) => maySeeJob(principal, job));
+  return (await Promise.all(mine.map((job) => expireIfHeldTooLong(ports, job, now)))).map(jobView);
 }
 
 async function visibleJob(
@@ -42,7 +81,7 @@ async function visibleJob(
   else requireTerminal(principal, printerId);
   const job = await ports.jobs.get(printerId, jobId);
   if (!job || (principal.kind !== 'access' && !maySeeJob(principal, job))) throw new NotFoundError('job');
-  return job;
+  return expireIfHeldTooLong(ports, job, ports.clock.now());
 }
 
 export function getJob(
@@ -76,11 +115,19 @@ export async function fetchJob(
     job = await ports.jobs.lease(printerId, jobId, {
       at: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
+      createdAfter: holdCutoff(now),
     });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    const current = await ports.jobs.get(printerId, jobId);
-    if (!current) throw new NotFoundError('job');
+    const found = await ports.jobs.get(printerId, jobId);
+    if (!found) throw new NotFoundError('job');
+    const current = await expireIfHeldTooLong(ports, found, now);
+    if (isHoldExpiredAbort(current)) {
+      throw new ConflictError(
+        `Job ${jobId} waited more than ${HELD_JOB_DAYS} days for its printer and was aborted (${HOLD_EXPIRED_REASON}); its print data is gone`,
+        { state: current.state, reasons: current.reasons },
+      );
+    }
     if (isFinished(current.state))
       throw new ConflictError(`Job ${jobId} is ${current.state}`, { state: current.state });
     throw new ConflictError(`Job ${jobId} is already taken until ${current.leaseExpiresAt}`, {
@@ -93,10 +140,7 @@ export async function fetchJob(
 }
 
 function finishedFields(now: Date) {
-  return {
-    leaseExpiresAt: null,
-    expiresAtEpoch: Math.floor(now.getTime() / 1000) + FINISHED_RETENTION_SECONDS,
-  };
+  return { leaseExpiresAt: null, expiresAtEpoch: finishedExpiresAtEpoch(now) };
 }
 
 /** The printer reports progress. processing / processing-stopped renew the lease. */

@@ -67,13 +67,34 @@ export interface JobStore {
   /** Throws ConditionFailedError if the job id exists. */
   put(job: JobRecord): Promise<void>;
   get(printerId: string, jobId: string): Promise<JobRecord | undefined>;
-  /** Oldest first. `states` limits the listing to those states. */
+  /** Oldest first. `states` limits the listing to those states. Reads every job of the printer. */
   list(printerId: string, options?: { states?: readonly JobState[]; limit?: number }): Promise<JobRecord[]>;
   /**
-   * Takes the job for the printer: pending, or leased with the lease expired at `at` → processing
-   * until `leaseExpiresAt`. Throws ConditionFailedError otherwise (missing, leased, finished).
+   * The printer's open jobs (pending, processing, processing-stopped), oldest first, from the sparse
+   * open-jobs index (core/tables.ts): finished jobs are not read. Eventually consistent: a job changed
+   * a moment ago may show its previous state (the conditional writes decide).
    */
-  lease(printerId: string, jobId: string, input: { at: string; leaseExpiresAt: string }): Promise<JobRecord>;
+  listOpen(printerId: string): Promise<JobRecord[]>;
+  /**
+   * Takes the job for the printer: pending, or leased with the lease expired at `at` → processing
+   * until `leaseExpiresAt`; only a job created after `createdAfter` (the hold, core/retention.ts).
+   * Throws ConditionFailedError otherwise (missing, leased, finished, held too long).
+   */
+  lease(
+    printerId: string,
+    jobId: string,
+    input: { at: string; leaseExpiresAt: string; createdAfter: string },
+  ): Promise<JobRecord>;
+  /**
+   * Aborts a job its printer did not take in time: only while it is still takeable at `at` (pending, or
+   * leased with the lease expired) and created at or before `createdBefore`. Clears the lease, sets
+   * `reasons` and `expiresAtEpoch`. Throws ConditionFailedError otherwise.
+   */
+  expire(
+    printerId: string,
+    jobId: string,
+    input: { at: string; createdBefore: string; reasons: string[]; expiresAtEpoch: number },
+  ): Promise<JobRecord>;
   /** Moves the job from `from` (optimistic check) to `patch.state`. Throws ConditionFailedError if it moved meanwhile. */
   transition(
     printerId: string,

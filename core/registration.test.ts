@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolvePrincipal } from './auth.ts';
 import { GoneError, HttpError, TooManyRequestsError } from './errors.ts';
 import {
   claimRegistration,
@@ -112,5 +113,50 @@ describe('registration with a fake clock', () => {
     );
     expect(codes.filter((c) => c === 'wrong-pin')).toHaveLength(GLOBAL_PIN_FAILURES);
     expect(codes.filter((c) => c === 'too-many-attempts')).toHaveLength(10);
+  });
+});
+
+describe('re-registration replaces the access token, also when the hand-over dies part-way', () => {
+  async function registered(ports: ReturnType<typeof memoryPorts>): Promise<string> {
+    const started = await startRegistration(ports, { printerId: 'P1' });
+    await claimRegistration(ports, { pin: started.pin });
+    ports.advance(ports.settings.pollIntervalSeconds * 1000);
+    const answer = await pollRegistration(ports, started.registrationId, started.pollToken);
+    if (answer.status !== 'complete') throw new Error('not handed over');
+    return answer.accessToken;
+  }
+
+  const resolves = (ports: ReturnType<typeof memoryPorts>, token: string) =>
+    resolvePrincipal(token, ports).then((p) => p?.kind);
+
+  it('leaves only the new token valid after a completed hand-over', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const oldToken = await registered(ports);
+    // Act
+    const newToken = await registered(ports);
+    // Assess
+    expect(await resolves(ports, oldToken)).toBeUndefined();
+    expect(await resolves(ports, newToken)).toBe('access');
+    expect([...ports.credentials.items.keys()]).toEqual([hashSecret(newToken)]);
+  });
+
+  it.each([
+    ['writing the new token', 'credentials'],
+    ['writing the printer record', 'printers'],
+  ] as const)('leaves the old token dead when the Lambda dies before %s', async (_, failing) => {
+    // Prepare
+    const ports = memoryPorts();
+    const oldToken = await registered(ports);
+    const crash = async () => {
+      throw new Error('the Lambda died');
+    };
+    if (failing === 'credentials') ports.credentials.put = crash;
+    else ports.printers.register = crash;
+    // Act
+    const second = registered(ports);
+    // Assess
+    await expect(second).rejects.toThrow('the Lambda died');
+    expect(await resolves(ports, oldToken)).toBeUndefined();
   });
 });

@@ -143,6 +143,11 @@ async function handOver(
   const accessToken = newSecret();
   const tokenHash = hashSecret(accessToken);
   const at = now.toISOString();
+  // Re-registration replaces the old token. It is deleted BEFORE the new one is written: there are no
+  // transactions, and a Lambda that dies part-way must leave the old token dead (the printer registers
+  // again: the new token was never handed over), never valid beside a printer record naming another.
+  const before = await ports.printers.get(registration.printerId);
+  if (before?.tokenHash) await ports.credentials.delete(before.tokenHash);
   await ports.credentials.put({
     secretHash: tokenHash,
     kind: 'access',
@@ -156,8 +161,10 @@ async function handOver(
     tokenHash,
     at,
   });
-  // Re-registration: the new token replaces the old one and the old push connection is closed.
-  if (previous && previous.tokenHash !== tokenHash) await ports.credentials.delete(previous.tokenHash);
+  // A concurrent hand-over for the same printer wrote its token between our read and our write.
+  if (previous?.tokenHash && previous.tokenHash !== before?.tokenHash && previous.tokenHash !== tokenHash)
+    await ports.credentials.delete(previous.tokenHash);
+  // The old push connection is closed.
   if (previous?.connectionId) await ports.notifier.revoke(registration.printerId, previous.connectionId);
   return { status: 'complete', printerId: registration.printerId, accessToken };
 }

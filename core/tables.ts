@@ -3,6 +3,31 @@
  * local/ creates the same tables in the embedded engine on first start.
  * No transactions (the local engine has none): every state change is a single-item conditional write.
  */
+import { isFinished, type JobState } from './job-state.ts';
+
+/** A global secondary index: all attributes projected, so a Query on it needs no further reads. */
+export interface IndexSchema {
+  name: string;
+  partitionKey: string;
+  /** Sparse when this attribute is set only on some items: the others are not in the index. */
+  sortKey: string;
+}
+
+/**
+ * Jobs a printer may still work on. `openJobId` (= jobId) is set while a job is pending, processing
+ * or processing-stopped and REMOVEd by the write that finishes it, so finished jobs are not in the
+ * index and a printer's listing reads only its open jobs, oldest first.
+ */
+export const OPEN_JOBS_INDEX: IndexSchema = {
+  name: 'open-jobs',
+  partitionKey: 'printerId',
+  sortKey: 'openJobId',
+};
+
+/** The open-jobs index attribute a stored job carries: `{openJobId: jobId}` while open, none once finished. */
+export function openJobAttributes(job: { jobId: string; state: JobState }): Record<string, string> {
+  return isFinished(job.state) ? {} : { [OPEN_JOBS_INDEX.sortKey]: job.jobId };
+}
 
 export interface TableSchema {
   /** Logical name; the physical name comes from the environment (core/config.ts). */
@@ -12,6 +37,7 @@ export interface TableSchema {
   sortKey?: string;
   /** Attribute AWS uses to expire items; readers also check expiry themselves (no TTL locally). */
   ttlAttribute?: string;
+  indexes?: readonly IndexSchema[];
 }
 
 export const TABLES: readonly TableSchema[] = [
@@ -24,6 +50,7 @@ export const TABLES: readonly TableSchema[] = [
     partitionKey: 'printerId',
     sortKey: 'jobId',
     ttlAttribute: 'expiresAtEpoch',
+    indexes: [OPEN_JOBS_INDEX],
   },
   {
     name: 'registrations',

@@ -1,5 +1,10 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../adapters/aws-clients.ts';
+import { ENV } from '../core/config.ts';
+import { HELD_JOB_DAYS } from '../core/retention.ts';
+import { OPEN_JOBS_INDEX } from '../core/tables.ts';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, registerPrinter } from './testing/flows.ts';
 
@@ -254,5 +259,111 @@ describe('terminal job routes', () => {
     // Assess
     expect((listed.body.jobs as Array<{ jobId: string }>).map((j) => j.jobId)).toEqual([mine]);
     expect(ownersJob.status).toBe(404);
+  });
+});
+
+/** Makes the stored job look created `days` ago (the handlers run on the real clock). */
+async function age(jobId: string, days: number, printerId = 'jb-1') {
+  const createdAt = new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: process.env[ENV.jobsTable],
+      Key: { printerId, jobId },
+      UpdateExpression: 'SET createdAt = :c',
+      ExpressionAttributeValues: { ':c': createdAt },
+    }),
+  );
+}
+
+function ownerGet(jobId: string) {
+  return call(
+    handlers.jobs,
+    httpEvent('GET /v1/printers/{printerId}/jobs/{jobId}', {
+      pathParameters: { printerId: 'jb-1', jobId },
+      token: cloud.ownerKey,
+    }),
+  );
+}
+
+describe('the hold: a job its printer did not take within HELD_JOB_DAYS', () => {
+  it('is aborted when the printer lists: not offered, its document gone, the terminal sees it aborted', async () => {
+    // Prepare
+    const old = await newJob();
+    const young = await newJob();
+    await age(old, HELD_JOB_DAYS + 0.01);
+    await age(young, HELD_JOB_DAYS - 0.01);
+    // Act
+    const listed = await fetchable();
+    const seen = await ownerGet(old);
+    const fetched = await fetchJob(old);
+    // Assess
+    const ids = (listed.body.jobs as Array<{ jobId: string }>).map((j) => j.jobId);
+    expect(ids).toContain(young);
+    expect(ids).not.toContain(old);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ state: 'aborted', reasons: ['aborted-by-system', 'job-hold-expired'] });
+    expect(fetched.status).toBe(409);
+    expect(fetched.body.message).toMatch(/waited more than 30 days for its printer .*job-hold-expired/);
+    expect(fetched.body).toMatchObject({
+      state: 'aborted',
+      reasons: ['aborted-by-system', 'job-hold-expired'],
+    });
+    const document = (jobId: string) =>
+      fetch(`${cloud.s3Endpoint}/${cloud.bucket}/documents/jb-1/${jobId}.pdf`);
+    expect((await document(old)).status).toBe(404);
+    expect((await document(young)).status).toBe(200);
+  });
+
+  it('answers a fetch of such a job 409 even if nobody listed it, and aborts it with that one request', async () => {
+    // Prepare
+    const old = await newJob();
+    await age(old, HELD_JOB_DAYS + 1);
+    // Act
+    const fetched = await fetchJob(old);
+    const seen = await ownerGet(old);
+    // Assess
+    expect(fetched.status).toBe(409);
+    expect(fetched.body.message).toContain('job-hold-expired');
+    expect(seen.body.state).toBe('aborted');
+  });
+});
+
+describe('the fetchable listing reads the open-jobs index', () => {
+  it('queries the index and lists only open jobs, after many finished ones', async () => {
+    // Prepare: a printer whose history is mostly finished jobs
+    const printerToken = await registerPrinter(handlers, cloud, 'jb-many', { accepting: true });
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) ids.push(await newJob('jb-many'));
+    for (const jobId of ids.slice(0, 4)) {
+      await fetchJob(jobId, printerToken, 'jb-many');
+      await call(
+        handlers.jobs,
+        httpEvent('PUT /v1/printers/{printerId}/jobs/{jobId}/state', {
+          pathParameters: { printerId: 'jb-many', jobId },
+          token: printerToken,
+          body: { state: 'completed' },
+        }),
+      );
+    }
+    const queries: Array<Record<string, unknown>> = [];
+    const capture = 'captureJobQueries';
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push(args.input as Record<string, unknown>);
+        return next(args);
+      },
+      { step: 'initialize', name: capture },
+    );
+    // Act
+    const listed = await fetchable(printerToken, 'jb-many').finally(() =>
+      documentClient().middlewareStack.remove(capture),
+    );
+    // Assess
+    expect((listed.body.jobs as Array<{ jobId: string }>).map((j) => j.jobId)).toEqual(ids.slice(4));
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatchObject({
+      TableName: process.env[ENV.jobsTable],
+      IndexName: OPEN_JOBS_INDEX.name,
+    });
   });
 });

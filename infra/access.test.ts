@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES } from '../core/tables.ts';
+import { OPEN_JOBS_INDEX, TABLES } from '../core/tables.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
-import { FUNCTION_NAMES } from './functions.ts';
+import { FUNCTION_NAMES, indexArn } from './functions.ts';
 import { allowedActions, dispose, logicalId, resolvedKey, type Synthesized, synthesize } from './testing.ts';
 
 let s: Synthesized;
@@ -41,6 +41,15 @@ describe('least privilege, from the synthesized policies', () => {
       );
       expect(scans, name).toEqual(name === 'terminal' ? ['printers'] : []);
     }
+  });
+
+  it('lets exactly the functions that read jobs query the open-jobs index, by its own ARN', () => {
+    const indexKey = resolvedKey(s, indexArn(s.stack.data.tables.jobs, OPEN_JOBS_INDEX.name));
+    for (const name of FUNCTION_NAMES) {
+      const readsJobs = (FUNCTION_ACCESS[name].tables.jobs ?? []).includes('read');
+      expect(actionsOn(name, indexKey), name).toEqual(readsJobs ? ['dynamodb:Query'] : []);
+    }
+    expect(actionsOn('jobs', indexKey)).toEqual(['dynamodb:Query']);
   });
 
   it('print-request creates jobs but cannot delete or scan them', () => {

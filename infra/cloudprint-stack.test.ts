@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/config.ts';
-import { TABLES } from '../core/tables.ts';
+import { DOCUMENT_RETENTION_DAYS as CORE_DOCUMENT_RETENTION_DAYS, HELD_JOB_DAYS } from '../core/retention.ts';
+import { OPEN_JOBS_INDEX, TABLES } from '../core/tables.ts';
 import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
 import { DOCUMENT_RETENTION_DAYS } from './data.ts';
 import { FUNCTION_NAMES } from './functions.ts';
@@ -218,6 +219,15 @@ describe('data', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
       });
+      const indexes = (schema.indexes ?? []).map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      }));
+      expect(table?.Properties?.GlobalSecondaryIndexes ?? []).toEqual(indexes);
       if (schema.ttlAttribute) {
         expect(table?.Properties?.TimeToLiveSpecification).toEqual({
           AttributeName: schema.ttlAttribute,
@@ -227,6 +237,29 @@ describe('data', () => {
         expect(table?.Properties?.TimeToLiveSpecification).toBeUndefined();
       }
     }
+  });
+
+  it('indexes the open jobs of a printer: partition printerId, sort the sparse openJobId', () => {
+    const jobs = s.template.findResources('AWS::DynamoDB::Table')[logicalId(s, s.stack.data.tables.jobs)];
+    expect(jobs?.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'open-jobs',
+        KeySchema: [
+          { AttributeName: 'printerId', KeyType: 'HASH' },
+          { AttributeName: 'openJobId', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(jobs?.Properties?.AttributeDefinitions).toContainEqual({
+      AttributeName: OPEN_JOBS_INDEX.sortKey,
+      AttributeType: 'S',
+    });
+  });
+
+  it('keeps print data as long as a job may wait for its printer plus a day (core/retention.ts)', () => {
+    expect(DOCUMENT_RETENTION_DAYS).toBe(CORE_DOCUMENT_RETENTION_DAYS);
+    expect(DOCUMENT_RETENTION_DAYS).toBe(HELD_JOB_DAYS + 1);
   });
 
   it('keeps documents private, encrypted, SSL-only, short-lived, and open to presigned browser PUTs', () => {

@@ -4,7 +4,7 @@
  * stack goes; print data expires on its own.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import {
   BlockPublicAccess,
   Bucket,
@@ -14,13 +14,17 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DOCUMENT_RETENTION_DAYS } from '../core/retention.ts';
 import { TABLES, type TableSchema } from '../core/tables.ts';
 import { acknowledge } from './nag.ts';
 
 export type TableName = TableSchema['name'];
 
-/** Print data is only needed until the printer has fetched it; jobs keep their metadata longer. */
-export const DOCUMENT_RETENTION_DAYS = 7;
+/**
+ * Print data is kept as long as the longest a job waits for its printer plus a last lease
+ * (core/retention.ts: the one rule); a finished job's document is deleted when it finishes.
+ */
+export { DOCUMENT_RETENTION_DAYS };
 
 export class Data extends Construct {
   readonly tables: Record<TableName, Table>;
@@ -42,6 +46,14 @@ export class Data extends Construct {
         encryption: TableEncryption.AWS_MANAGED,
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      for (const index of schema.indexes ?? []) {
+        tables[schema.name].addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: index.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.ALL,
+        });
+      }
     }
     this.tables = tables;
 

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type LayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -122,6 +123,11 @@ export class Functions extends Construct {
   }
 }
 
+/** The ARN of one global secondary index of `table`. */
+export function indexArn(table: Table, indexName: string): string {
+  return `${table.tableArn}/index/${indexName}`;
+}
+
 function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): void {
   const access = FUNCTION_ACCESS[name];
   for (const table of TABLES) {
@@ -133,6 +139,15 @@ function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): voi
         resources: [props.data.tables[table.name].tableArn],
       }),
     );
+    // Reading a table includes querying its indexes (each named: no index wildcard).
+    if (rights.includes('read') && table.indexes?.length) {
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: table.indexes.map((index) => indexArn(props.data.tables[table.name], index.name)),
+        }),
+      );
+    }
   }
   if (access.documents?.length) {
     role.addToPolicy(

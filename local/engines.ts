@@ -4,14 +4,25 @@
  * (or in memory without one: the handler tests). Used by the local cloud and the handler tests.
  */
 import { once } from 'node:events';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { ENV } from '../core/config.ts';
-import { TABLES } from '../core/tables.ts';
+import type { JobState } from '../core/job-state.ts';
+import { openJobAttributes, TABLES, type TableSchema } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
 
 export interface Engine {
@@ -32,7 +43,7 @@ export async function startDynamo(dataDir?: string): Promise<Engine> {
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await createMissingTables(endpoint);
+    await createMissingTables(endpoint, dataDir);
   } catch (error) {
     await closeDynamo(server);
     throw error;
@@ -49,27 +60,111 @@ function closeDynamo(server: Server): Promise<void> {
   });
 }
 
-/** Tables of core/tables.ts, created on first start only: later starts find them on disk. */
-async function createMissingTables(endpoint: string): Promise<void> {
+/**
+ * Tables of core/tables.ts, created on first start only: later starts find them on disk. A table from
+ * an older data dir that lacks an index is rebuilt with it (dynalite cannot add an index to a table).
+ */
+async function createMissingTables(endpoint: string, dataDir?: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
     const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
     for (const table of TABLES) {
       const name = tableName(table);
-      if (existing.has(name)) continue;
-      const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: 'S' })),
-          KeySchema: keys.map((k, i) => ({ AttributeName: k, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-        }),
-      );
+      if (!existing.has(name)) await client.send(new CreateTableCommand(createTableInput(table)));
+      else if (await lacksIndex(client, table)) await rebuildWithIndexes(client, table, dataDir);
     }
   } finally {
     client.destroy();
   }
+}
+
+function createTableInput(table: TableSchema) {
+  const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+  const indexes = table.indexes ?? [];
+  const attributes = new Set([...keys, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  return {
+    TableName: tableName(table),
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' as const })),
+    KeySchema: keys.map((k, i) => ({
+      AttributeName: k,
+      KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const),
+    })),
+    ...(indexes.length
+      ? {
+          GlobalSecondaryIndexes: indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
+  };
+}
+
+async function lacksIndex(client: DynamoDBClient, table: TableSchema): Promise<boolean> {
+  if (!table.indexes?.length) return false;
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName(table) }));
+  const present = new Set((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  return table.indexes.some((index) => !present.has(index.name));
+}
+
+/**
+ * Copies the items out (to a file in the data dir first, removed when done), recreates the table with
+ * its indexes and puts the items back with their index attributes (open jobs get `openJobId`).
+ */
+async function rebuildWithIndexes(client: DynamoDBClient, table: TableSchema, dataDir?: string) {
+  const name = tableName(table);
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await client.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  const backup = dataDir ? join(dataDir, `${name}.before-index.json`) : undefined;
+  if (backup) writeFileSync(backup, JSON.stringify(items));
+  await client.send(new DeleteTableCommand({ TableName: name }));
+  await tableStatus(client, name, undefined);
+  await client.send(new CreateTableCommand(createTableInput(table)));
+  await tableStatus(client, name, 'ACTIVE');
+  for (const item of items) {
+    await client.send(
+      new PutItemCommand({ TableName: name, Item: { ...item, ...indexAttributes(table, item) } }),
+    );
+  }
+  if (backup) rmSync(backup, { force: true });
+}
+
+/**
+ * Waits until the table is `status` (undefined: gone). dynalite deletes and creates on a timer, even
+ * with 0 ms: a CreateTable right after a DeleteTable would find the name still in use.
+ */
+export async function tableStatus(client: DynamoDBClient, name: string, status: string | undefined) {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const current = await client
+      .send(new DescribeTableCommand({ TableName: name }))
+      .then((out) => out.Table?.TableStatus)
+      .catch((error: unknown) => {
+        if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      });
+    if (current === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${name} did not become ${status ?? 'deleted'}`);
+}
+
+function indexAttributes(table: TableSchema, item: Record<string, AttributeValue>) {
+  const jobId = item.jobId?.S;
+  const state = item.state?.S as JobState | undefined;
+  if (table.name !== 'jobs' || !jobId || !state) return {};
+  return Object.fromEntries(
+    Object.entries(openJobAttributes({ jobId, state })).map(([k, v]) => [k, { S: v } as AttributeValue]),
+  );
 }
 
 /** S3 with `bucket`; on disk under `dataDir`, in memory without it. */

@@ -4,7 +4,7 @@
  */
 import { ConditionFailedError, requireSize } from '../errors.ts';
 import type { JobRecord } from '../job.ts';
-import { isLeasedState } from '../job-state.ts';
+import { isFinished, isLeasedState } from '../job-state.ts';
 import type {
   CredentialRecord,
   CredentialStore,
@@ -170,15 +170,50 @@ class MemoryJobs implements JobStore {
       .map(copy);
   }
 
-  async lease(printerId: string, jobId: string, input: { at: string; leaseExpiresAt: string }) {
-    const item = this.items.get(this.key(printerId, jobId));
-    const free =
-      item &&
+  /** Open jobs as the sparse index holds them; `listings` counts the index reads. */
+  listings = 0;
+
+  async listOpen(printerId: string) {
+    this.listings++;
+    return [...this.items.values()]
+      .filter((j) => j.printerId === printerId && !isFinished(j.state))
+      .sort((a, b) => a.jobId.localeCompare(b.jobId))
+      .map(copy);
+  }
+
+  private takeable(item: JobRecord | undefined, at: string): item is JobRecord {
+    return (
+      item !== undefined &&
       (item.state === 'pending' ||
-        (isLeasedState(item.state) && (!item.leaseExpiresAt || item.leaseExpiresAt <= input.at)));
-    if (!item || !free) throw new ConditionFailedError();
+        (isLeasedState(item.state) && (!item.leaseExpiresAt || item.leaseExpiresAt <= at)))
+    );
+  }
+
+  async lease(
+    printerId: string,
+    jobId: string,
+    input: { at: string; leaseExpiresAt: string; createdAfter: string },
+  ) {
+    const item = this.items.get(this.key(printerId, jobId));
+    if (!this.takeable(item, input.at) || item.createdAt <= input.createdAfter)
+      throw new ConditionFailedError();
     this.writes++;
     Object.assign(item, { state: 'processing', leaseExpiresAt: input.leaseExpiresAt, updatedAt: input.at });
+    return copy(item);
+  }
+
+  async expire(printerId: string, jobId: string, input: Parameters<JobStore['expire']>[2]) {
+    const item = this.items.get(this.key(printerId, jobId));
+    if (!this.takeable(item, input.at) || item.createdAt > input.createdBefore)
+      throw new ConditionFailedError();
+    this.writes++;
+    Object.assign(item, {
+      state: 'aborted',
+      reasons: input.reasons,
+      updatedAt: input.at,
+      leaseExpiresAt: null,
+      expiresAtEpoch: input.expiresAtEpoch,
+    });
     return copy(item);
   }
 

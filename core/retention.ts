@@ -1,0 +1,40 @@
+/**
+ * How long the cloud keeps things, in one place. infra/data.ts derives the documents bucket's
+ * lifecycle from these, so the print data of a job the cloud still offers is never gone before it.
+ */
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A job waits this long for its printer (pending, or taken and its lease run out); then it is aborted. */
+export const HELD_JOB_DAYS = 30;
+
+/** A finished job (completed, aborted, canceled) stays visible this long before AWS may expire it (TTL). */
+export const FINISHED_JOB_DAYS = 30;
+
+/**
+ * Print data outlives the longest a job can wait plus a last lease (leases are minutes: a day covers
+ * any LEASE_SECONDS an owner would set). S3 lifecycle days count from the upload, which is when the
+ * job is created, and AWS rounds them up to the next midnight UTC, never down.
+ */
+export const DOCUMENT_RETENTION_DAYS = HELD_JOB_DAYS + 1;
+
+/** The job-state-reason (a cloudprint keyword, docs/api.md) of a job its printer did not take in time. */
+export const HOLD_EXPIRED_REASON = 'job-hold-expired';
+
+/** The job-state-reasons of such a job: IPP's `aborted-by-system` and why. */
+export const HOLD_EXPIRED_REASONS = ['aborted-by-system', HOLD_EXPIRED_REASON] as const;
+
+/** When a job created at `createdAt` stops being offered to its printer. */
+export function holdExpiresAt(createdAt: string): Date {
+  return new Date(Date.parse(createdAt) + HELD_JOB_DAYS * DAY_MS);
+}
+
+/** A job created at or before this instant has waited too long at `now`. */
+export function holdCutoff(now: Date): string {
+  return new Date(now.getTime() - HELD_JOB_DAYS * DAY_MS).toISOString();
+}
+
+/** Epoch seconds when a job finished at `now` may be deleted by the table's TTL. */
+export function finishedExpiresAtEpoch(now: Date): number {
+  return Math.floor(now.getTime() / 1000) + FINISHED_JOB_DAYS * 24 * 3600;
+}
