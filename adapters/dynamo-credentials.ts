@@ -1,7 +1,12 @@
-/** CredentialStore on DynamoDB: sha256(secret) → who holds it. The secret itself is never stored. */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * CredentialStore on DynamoDB: sha256(secret) → who holds it. The secret itself is never stored.
+ * A printer's share keys are found through the sparse SHARE_KEYS_INDEX (core/tables.ts): only share keys
+ * carry `keyId`, so listing and revoking read one index partition, never the table.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
 import type { CredentialRecord, CredentialStore } from '../core/ports.ts';
+import { SHARE_KEYS_INDEX } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
 
 export class DynamoCredentialStore implements CredentialStore {
@@ -22,5 +27,37 @@ export class DynamoCredentialStore implements CredentialStore {
 
   async delete(secretHash: string): Promise<void> {
     await documentClient().send(new DeleteCommand({ TableName: this.table, Key: { secretHash } }));
+  }
+
+  async listShareKeys(printerId: string): Promise<CredentialRecord[]> {
+    return this.queryShareKeys(printerId);
+  }
+
+  async findShareKey(printerId: string, keyId: string): Promise<CredentialRecord | undefined> {
+    const [found] = await this.queryShareKeys(printerId, keyId);
+    return found;
+  }
+
+  private async queryShareKeys(printerId: string, keyId?: string): Promise<CredentialRecord[]> {
+    const items: CredentialRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await documentClient().send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: SHARE_KEYS_INDEX.name,
+          KeyConditionExpression: keyId ? '#p = :p AND #k = :k' : '#p = :p',
+          ExpressionAttributeNames: {
+            '#p': SHARE_KEYS_INDEX.partitionKey,
+            ...(keyId ? { '#k': SHARE_KEYS_INDEX.sortKey } : {}),
+          },
+          ExpressionAttributeValues: { ':p': printerId, ...(keyId ? { ':k': keyId } : {}) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as CredentialRecord[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 }

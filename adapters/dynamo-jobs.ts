@@ -13,6 +13,23 @@ import { OPEN_JOBS_INDEX, openJobAttributes } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
+/** The update of a state change (a transition, or the cloud's abort of a job held too long). */
+function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['transition']>[3]): string {
+  return updateExpression(
+    b,
+    {
+      state: patch.state,
+      updatedAt: patch.at,
+      reasons: patch.reasons,
+      impressions: patch.impressions,
+      leaseExpiresAt: patch.leaseExpiresAt,
+      expiresAtEpoch: patch.expiresAtEpoch,
+    },
+    // A finished job leaves the open-jobs index.
+    isFinished(patch.state) ? { remove: [OPEN_JOBS_INDEX.sortKey] } : {},
+  );
+}
+
 export class DynamoJobStore implements JobStore {
   private readonly table: string;
 
@@ -103,17 +120,13 @@ export class DynamoJobStore implements JobStore {
 
   expire(printerId: string, jobId: string, input: Parameters<JobStore['expire']>[2]): Promise<JobRecord> {
     const b = new ExpressionBuilder();
-    const update = updateExpression(
-      b,
-      {
-        state: JobState.aborted,
-        reasons: input.reasons,
-        updatedAt: input.at,
-        expiresAtEpoch: input.expiresAtEpoch,
-        leaseExpiresAt: null,
-      },
-      { remove: [OPEN_JOBS_INDEX.sortKey] },
-    );
+    const update = transitionUpdate(b, {
+      state: JobState.aborted,
+      at: input.at,
+      reasons: input.reasons,
+      leaseExpiresAt: null,
+      expiresAtEpoch: input.expiresAtEpoch,
+    });
     const condition = `${takeable(b, input.at)} AND ${b.name('createdAt')} <= ${b.value(input.createdBefore)}`;
     return this.update(printerId, jobId, b, update, condition);
   }
@@ -125,19 +138,7 @@ export class DynamoJobStore implements JobStore {
     patch: Parameters<JobStore['transition']>[3],
   ): Promise<JobRecord> {
     const b = new ExpressionBuilder();
-    const update = updateExpression(
-      b,
-      {
-        state: patch.state,
-        updatedAt: patch.at,
-        reasons: patch.reasons,
-        impressions: patch.impressions,
-        leaseExpiresAt: patch.leaseExpiresAt,
-        expiresAtEpoch: patch.expiresAtEpoch,
-      },
-      // A finished job leaves the open-jobs index.
-      isFinished(patch.state) ? { remove: [OPEN_JOBS_INDEX.sortKey] } : {},
-    );
+    const update = transitionUpdate(b, patch);
     const condition = `${b.name('state')} = ${b.value(from)}`;
     return this.update(printerId, jobId, b, update, condition);
   }

@@ -3,7 +3,12 @@ import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { PrinterStore } from '../core/ports.ts';
-import type { DisconnectKind, PrinterRecord } from '../core/printer.ts';
+import {
+  type DisconnectKind,
+  newPrinterFields,
+  type PrinterRecord,
+  registeredFields,
+} from '../core/printer.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
@@ -70,30 +75,13 @@ export class DynamoPrinterStore implements PrinterStore {
 
   async register(input: Parameters<PrinterStore['register']>[0]): Promise<PrinterRecord | undefined> {
     const b = new ExpressionBuilder();
-    const update = updateExpression(
-      b,
-      {
-        name: input.name,
-        capabilities: input.capabilities,
-        tokenHash: input.tokenHash,
-        // A (re-)registered printer accepts only after its first acceptance instruction (patent T122).
-        acceptingJobs: false,
-        acceptingReason: 'paused',
-        acceptingSetBy: 'cloud',
-        acceptingSetAt: input.at,
-        updatedAt: input.at,
-      },
-      {
-        setRaw: [
-          `${b.name('createdAt')} = if_not_exists(${b.name('createdAt')}, ${b.value(input.at)})`,
-          `${b.name('state')} = if_not_exists(${b.name('state')}, ${b.value('idle')})`,
-          `${b.name('reasons')} = if_not_exists(${b.name('reasons')}, ${b.value([])})`,
-          `${b.name('supplies')} = if_not_exists(${b.name('supplies')}, ${b.value({})})`,
-        ],
-        // The old token's connection is closed by the caller; it must not look open meanwhile.
-        remove: ['connectionId', 'connectedAt'],
-      },
-    );
+    const update = updateExpression(b, registeredFields(input), {
+      setRaw: Object.entries(newPrinterFields(input.at)).map(
+        ([key, value]) => `${b.name(key)} = if_not_exists(${b.name(key)}, ${b.value(value)})`,
+      ),
+      // The old token's connection is closed by the caller; it must not look open meanwhile.
+      remove: ['connectionId', 'connectedAt'],
+    });
     const previous = await this.update(input.printerId, b, update, '', 'ALL_OLD');
     return previous && Object.keys(previous).length > 0 ? previous : undefined;
   }

@@ -11,14 +11,17 @@ export type Principal =
   | { kind: 'share'; printerId: string; keyId: string }
   | { kind: 'access'; printerId: string };
 
-/** Short, stable, non-secret name of a share key (jobs record who submitted them). */
+/**
+ * The name a share key made before keys had a stored `keyId` goes by (jobs record who submitted them).
+ * Such keys still work but are not in the owner's listing (SHARE_KEYS_INDEX needs `keyId`).
+ */
 export function shareKeyId(secretHash: string): string {
   return secretHash.slice(0, 16);
 }
 
 export async function resolvePrincipal(
   secret: string,
-  deps: { ownerKey: OwnerKeySource; credentials: CredentialStore },
+  deps: { ownerKey: OwnerKeySource; credentials: Pick<CredentialStore, 'get'> },
 ): Promise<Principal | undefined> {
   const hash = hashSecret(secret);
   const ownerHash = await deps.ownerKey.ownerKeyHash();
@@ -26,7 +29,7 @@ export async function resolvePrincipal(
   const credential = await deps.credentials.get(hash);
   if (!credential) return undefined;
   if (credential.kind === 'access') return { kind: 'access', printerId: credential.printerId };
-  return { kind: 'share', printerId: credential.printerId, keyId: shareKeyId(hash) };
+  return { kind: 'share', printerId: credential.printerId, keyId: credential.keyId ?? shareKeyId(hash) };
 }
 
 /** The secret from `Authorization: Bearer <secret>`, or undefined. */
@@ -37,7 +40,7 @@ export function bearerSecret(header: string | undefined): string | undefined {
 
 export async function authenticate(
   header: string | undefined,
-  deps: { ownerKey: OwnerKeySource; credentials: CredentialStore },
+  deps: { ownerKey: OwnerKeySource; credentials: Pick<CredentialStore, 'get'> },
 ): Promise<Principal> {
   const secret = bearerSecret(header);
   if (!secret) throw new UnauthorizedError();

@@ -26,3 +26,8 @@ export function newRegistrationId(): string {
 export function newUploadId(): string {
   return `u${randomBytes(16).toString('base64url')}`;
 }
+
+/** The public, non-secret name of a share key (`sk_` + 16 URL-safe characters): listed, revoked and recorded on jobs. */
+export function newShareKeyId(): string {
+  return `sk_${randomBytes(12).toString('base64url')}`;
+}

@@ -31,7 +31,7 @@ export interface JobRecord {
   impressions?: number | null;
   /** `owner`, or `share:<keyId>` for a share key. */
   submittedBy: string;
-  /** Epoch seconds when AWS may delete the finished job. */
+  /** Epoch seconds when AWS may delete the job (TTL): far off while open, FINISHED_JOB_DAYS once finished (core/retention.ts). */
   expiresAtEpoch?: number;
 }
 

@@ -137,12 +137,20 @@ export interface CredentialRecord {
   kind: 'access' | 'share';
   printerId: string;
   createdAt: string;
+  /** Share keys only: the public name (`sk_…`, core/ids.ts), the sort key of SHARE_KEYS_INDEX (core/tables.ts). */
+  keyId?: string;
+  /** Share keys only: the owner's note of who holds it. */
+  label?: string;
 }
 
 export interface CredentialStore {
   put(credential: CredentialRecord): Promise<void>;
   get(secretHash: string): Promise<CredentialRecord | undefined>;
   delete(secretHash: string): Promise<void>;
+  /** The share keys of a printer, by keyId (one Query on SHARE_KEYS_INDEX; eventually consistent on AWS). */
+  listShareKeys(printerId: string): Promise<CredentialRecord[]>;
+  /** One share key of a printer by its public keyId (the same index), or undefined. */
+  findShareKey(printerId: string, keyId: string): Promise<CredentialRecord | undefined>;
 }
 
 export interface GuardStore {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotAcceptingJobsError, UnprocessableDocumentError } from './errors.ts';
+import { cancelJob } from './jobs.ts';
 import type { Converter } from './ports.ts';
 import { admit, submit, submitUpload, uploadKey } from './print-request.ts';
+import { DOCUMENT_RETENTION_DAYS, FINISHED_JOB_DAYS, HELD_JOB_DAYS } from './retention.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const owner = { kind: 'owner' } as const;
@@ -78,6 +80,33 @@ describe('submit', () => {
         message: { type: 'job-available', jobId: accepted.jobId, printerId: 'P1' },
       },
     ]);
+  });
+
+  it('gives a new job a far-off TTL past its hold and document retention; finishing sets the finished TTL', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { convert } = countingConverter();
+    const createdEpoch = Math.floor(ports.clock.now().getTime() / 1000);
+    const day = 24 * 3600;
+    // Act
+    const accepted = await submit(ports, convert, {
+      printer,
+      principal: owner,
+      bytes: new Uint8Array([1]),
+      contentType: 'image/png',
+      options,
+    });
+    const pending = await ports.jobs.get('P1', accepted.jobId);
+    ports.advance(3600_000);
+    await cancelJob(ports, owner, 'P1', accepted.jobId);
+    const canceled = await ports.jobs.get('P1', accepted.jobId);
+    // Assess
+    expect(pending?.expiresAtEpoch).toBe(createdEpoch + (DOCUMENT_RETENTION_DAYS + FINISHED_JOB_DAYS) * day);
+    expect(pending?.expiresAtEpoch).toBeGreaterThan(
+      createdEpoch + (HELD_JOB_DAYS + DOCUMENT_RETENTION_DAYS - 1) * day,
+    );
+    expect(canceled?.expiresAtEpoch).toBe(createdEpoch + 3600 + FINISHED_JOB_DAYS * day);
   });
 
   it('frees the Idempotency-Key when conversion fails, so the retry can succeed', async () => {

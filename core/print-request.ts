@@ -17,6 +17,7 @@ import type { JobRecord, PrintOptions } from './job.ts';
 import { JobState } from './job-state.ts';
 import type { Converter, Ports } from './ports.ts';
 import type { PrinterRecord } from './printer.ts';
+import { pendingExpiresAtEpoch } from './retention.ts';
 import type { UploadBody } from './schemas.ts';
 
 type PrintPorts = Pick<
@@ -143,6 +144,7 @@ async function submitDocument(
       updatedAt: at,
       leaseExpiresAt: null,
       submittedBy: submitterOf(submission.principal),
+      expiresAtEpoch: pendingExpiresAtEpoch(now),
     };
     await ports.jobs.put(job);
   } catch (error) {

@@ -35,25 +35,57 @@ export interface PrinterRecord {
   updatedAt: string;
 }
 
-/** What a terminal or the printer sees: never the token hash or the connection id. */
-export interface PrinterView {
-  printerId: string;
+/** Record fields no caller ever sees. */
+type HiddenPrinterField = 'tokenHash' | 'connectionId' | 'connectedAt';
+
+/** Record fields a printer may lack (written later); the view always carries them, `null` when unset. */
+type UnsetPrinterField = 'mode' | 'lastSeenAt' | 'lastDisconnect' | 'offlineGraceHours';
+
+/**
+ * What a terminal or the printer sees: the record without the token hash or the connection, every field
+ * present (`null` when unset), plus the computed `online`. Derived from PrinterRecord so the two cannot drift.
+ */
+export type PrinterView = Omit<PrinterRecord, HiddenPrinterField | UnsetPrinterField> & {
+  [K in UnsetPrinterField]-?: Exclude<PrinterRecord[K], undefined>;
+} & { online: boolean };
+
+/**
+ * What every (re-)registration writes (PrinterStore.register): identity and token, and not accepting
+ * until the printer's first acceptance instruction (patent T122).
+ */
+export function registeredFields(input: {
   name: string;
   capabilities: Record<string, unknown>;
-  acceptingJobs: boolean;
-  acceptingReason: string | null;
-  acceptingSetBy: AcceptingSetBy;
-  acceptingSetAt: string;
-  state: PrinterState;
-  reasons: string[];
-  supplies: Record<string, number>;
-  online: boolean;
-  mode: ConnectionMode | null;
-  lastSeenAt: string | null;
-  lastDisconnect: DisconnectKind | null;
-  offlineGraceHours: number | null;
-  createdAt: string;
-  updatedAt: string;
+  tokenHash: string;
+  at: string;
+}): Pick<
+  PrinterRecord,
+  | 'name'
+  | 'capabilities'
+  | 'tokenHash'
+  | 'acceptingJobs'
+  | 'acceptingReason'
+  | 'acceptingSetBy'
+  | 'acceptingSetAt'
+  | 'updatedAt'
+> {
+  return {
+    name: input.name,
+    capabilities: input.capabilities,
+    tokenHash: input.tokenHash,
+    acceptingJobs: false,
+    acceptingReason: 'paused',
+    acceptingSetBy: AcceptingSetBy.cloud,
+    acceptingSetAt: input.at,
+    updatedAt: input.at,
+  };
+}
+
+/** What a registration writes only when the printer is new (a re-registration keeps the stored values). */
+export function newPrinterFields(
+  at: string,
+): Pick<PrinterRecord, 'createdAt' | 'state' | 'reasons' | 'supplies'> {
+  return { createdAt: at, state: PrinterState.idle, reasons: [], supplies: {} };
 }
 
 /**

@@ -1,9 +1,10 @@
 /** Printer commands (the patent's acceptance / acceptance-stop instruction, status) and terminal views. */
 import { type Principal, requireOwner, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, NotFoundError } from './errors.ts';
+import { newShareKeyId } from './ids.ts';
 import type { Ports } from './ports.ts';
 import { type PrinterRecord, type PrinterView, printerView } from './printer.ts';
-import type { AcceptingBody, PrinterSettingsBody, StatusBody } from './schemas.ts';
+import type { AcceptingBody, PrinterSettingsBody, ShareKeyBody, StatusBody } from './schemas.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
 type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings'>;
@@ -99,20 +100,74 @@ export async function getPrinter(
   return view(ports, record);
 }
 
-/** A share key lets one terminal print to one printer (and see and cancel its own jobs there). */
+/** What the owner sees of a share key: never the secret or its hash. */
+export interface ShareKeyView {
+  keyId: string;
+  createdAt: string;
+  label?: string;
+}
+
+function shareKeyView(credential: { keyId?: string; createdAt: string; label?: string }): ShareKeyView {
+  return {
+    keyId: credential.keyId ?? '',
+    createdAt: credential.createdAt,
+    ...(credential.label !== undefined ? { label: credential.label } : {}),
+  };
+}
+
+async function requireOwnedPrinter(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+): Promise<void> {
+  requireOwner(principal);
+  if (!(await ports.printers.get(printerId))) throw new NotFoundError('printer');
+}
+
+/**
+ * A share key lets one terminal print to one printer (and see and cancel its own jobs there). One PutItem:
+ * the credential carries its public `keyId`, which puts it in the printer's share-keys index.
+ */
 export async function createShareKey(
   ports: PrinterPorts,
   principal: Principal,
   printerId: string,
-): Promise<{ shareKey: string; printerId: string }> {
-  requireOwner(principal);
-  if (!(await ports.printers.get(printerId))) throw new NotFoundError('printer');
+  body: ShareKeyBody = {},
+): Promise<ShareKeyView & { shareKey: string; printerId: string }> {
+  await requireOwnedPrinter(ports, principal, printerId);
   const shareKey = newSecret();
-  await ports.credentials.put({
+  const credential = {
     secretHash: hashSecret(shareKey),
-    kind: 'share',
+    kind: 'share' as const,
     printerId,
+    keyId: newShareKeyId(),
     createdAt: ports.clock.now().toISOString(),
-  });
-  return { shareKey, printerId };
+    ...(body.label !== undefined ? { label: body.label } : {}),
+  };
+  await ports.credentials.put(credential);
+  return { shareKey, printerId, ...shareKeyView(credential) };
+}
+
+/** The owner's list of a printer's share keys, by keyId. */
+export async function listShareKeys(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+): Promise<ShareKeyView[]> {
+  await requireOwnedPrinter(ports, principal, printerId);
+  const keys = await ports.credentials.listShareKeys(printerId);
+  return keys.filter((k) => k.kind === 'share' && k.keyId).map(shareKeyView);
+}
+
+/** Revokes a share key: its credential is deleted, so its secret answers 401 like any unknown one. */
+export async function revokeShareKey(
+  ports: PrinterPorts,
+  principal: Principal,
+  printerId: string,
+  keyId: string,
+): Promise<void> {
+  await requireOwnedPrinter(ports, principal, printerId);
+  const credential = await ports.credentials.findShareKey(printerId, keyId);
+  if (credential?.kind !== 'share') throw new NotFoundError('share key');
+  await ports.credentials.delete(credential.secretHash);
 }

@@ -34,7 +34,24 @@ export function holdCutoff(now: Date): string {
   return new Date(now.getTime() - HELD_JOB_DAYS * DAY_MS).toISOString();
 }
 
+function epochSecondsAfter(at: Date, days: number): number {
+  return Math.floor(at.getTime() / 1000) + days * 24 * 3600;
+}
+
 /** Epoch seconds when a job finished at `now` may be deleted by the table's TTL. */
 export function finishedExpiresAtEpoch(now: Date): number {
-  return Math.floor(now.getTime() / 1000) + FINISHED_JOB_DAYS * 24 * 3600;
+  return epochSecondsAfter(now, FINISHED_JOB_DAYS);
+}
+
+/**
+ * A job that is not finished yet may be deleted by AWS this long after its creation: the hold plus
+ * a last lease (DOCUMENT_RETENTION_DAYS), then as long as a finished job stays. A job nobody reads
+ * again (so nobody aborts it at read time) is still cleaned up; one that finishes earlier gets
+ * finishedExpiresAtEpoch instead. The job is already aborted at read time long before this.
+ */
+export const UNFINISHED_JOB_DAYS = DOCUMENT_RETENTION_DAYS + FINISHED_JOB_DAYS;
+
+/** Epoch seconds written with a new (pending) job: its far-off TTL, see UNFINISHED_JOB_DAYS. */
+export function pendingExpiresAtEpoch(createdAt: Date): number {
+  return epochSecondsAfter(createdAt, UNFINISHED_JOB_DAYS);
 }

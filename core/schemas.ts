@@ -25,6 +25,13 @@ export const printerParamsSchema = z.object({ printerId: printerIdSchema });
 /** Path `{printerId}/jobs/{jobId}`. Example: `{"printerId": "P1", "jobId": "j0mf3k2a1b4c5d6e7f8g9"}` */
 export const jobParamsSchema = z.object({ printerId: printerIdSchema, jobId: opaqueIdSchema });
 
+/** Path `{printerId}/share-keys/{keyId}`. Example: `{"printerId": "P1", "keyId": "sk_3fA9kQ2mZ7xW1bYc"}` */
+export const shareKeyParamsSchema = z.object({ printerId: printerIdSchema, keyId: opaqueIdSchema });
+
+/** POST /v1/printers/{id}/share-keys (owner), body optional. Example: `{"label": "Front desk tablet"}` */
+export const shareKeyBodySchema = z.object({ label: z.string().trim().min(1).max(100).optional() });
+export type ShareKeyBody = z.infer<typeof shareKeyBodySchema>;
+
 /** Path `{registrationId}`. Example: `{"registrationId": "rAbC..."}` */
 export const registrationParamsSchema = z.object({ registrationId: opaqueIdSchema });
 

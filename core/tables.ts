@@ -29,6 +29,16 @@ export function openJobAttributes(job: { jobId: string; state: JobState }): Reco
   return isFinished(job.state) ? {} : { [OPEN_JOBS_INDEX.sortKey]: job.jobId };
 }
 
+/**
+ * A printer's share keys. Only share-key credentials carry `keyId`, so access tokens are not in the index:
+ * the owner's listing is one Query on it and a revocation finds the key's hash without a scan.
+ */
+export const SHARE_KEYS_INDEX: IndexSchema = {
+  name: 'share-keys',
+  partitionKey: 'printerId',
+  sortKey: 'keyId',
+};
+
 export interface TableSchema {
   /** Logical name; the physical name comes from the environment (core/config.ts). */
   name: 'printers' | 'jobs' | 'registrations' | 'credentials' | 'guards';
@@ -59,7 +69,12 @@ export const TABLES: readonly TableSchema[] = [
     ttlAttribute: 'expiresAtEpoch',
   },
   /** sha256(secret) -> who holds it (access token or share key). Secrets are never stored. */
-  { name: 'credentials', env: 'CREDENTIALS_TABLE', partitionKey: 'secretHash' },
+  {
+    name: 'credentials',
+    env: 'CREDENTIALS_TABLE',
+    partitionKey: 'secretHash',
+    indexes: [SHARE_KEYS_INDEX],
+  },
   /** Rate-limit counters and idempotency records. */
   { name: 'guards', env: 'GUARDS_TABLE', partitionKey: 'guardKey', ttlAttribute: 'expiresAtEpoch' },
 ];

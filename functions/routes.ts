@@ -38,6 +38,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/printers/{printerId}', fn: 'terminal' },
   { method: 'PATCH', path: '/v1/printers/{printerId}', fn: 'terminal' },
   { method: 'POST', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
+  { method: 'GET', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
+  { method: 'DELETE', path: '/v1/printers/{printerId}/share-keys/{keyId}', fn: 'terminal' },
 
   { method: 'POST', path: '/v1/registrations', fn: 'register' },
   { method: 'GET', path: '/v1/registrations/{registrationId}', fn: 'register' },

@@ -136,6 +136,117 @@ describe('PATCH /v1/printers/{printerId}', () => {
   });
 });
 
+describe('share keys: create, list, revoke', () => {
+  const shareKeys = (printerId: string, token: string) =>
+    call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}/share-keys', { pathParameters: { printerId }, token }),
+    );
+  const revoke = (printerId: string, keyId: string, token: string) =>
+    call(
+      handlers.terminal,
+      httpEvent('DELETE /v1/printers/{printerId}/share-keys/{keyId}', {
+        pathParameters: { printerId, keyId },
+        token,
+      }),
+    );
+  const seePrinter = (printerId: string, token: string) =>
+    call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}', { pathParameters: { printerId }, token }),
+    );
+
+  it('lists the keys of a printer by keyId (never the secret) and revokes one: its secret then answers 401', async () => {
+    // Prepare
+    const created = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-1' },
+        token: cloud.ownerKey,
+        body: { label: 'Front desk' },
+      }),
+    );
+    const other = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-1' },
+        token: cloud.ownerKey,
+      }),
+    );
+    const secret = String(created.body.shareKey);
+    const keyId = String(created.body.keyId);
+    // Act
+    const before = await shareKeys('tm-1', cloud.ownerKey);
+    const usable = await seePrinter('tm-1', secret);
+    const revoked = await revoke('tm-1', keyId, cloud.ownerKey);
+    const after = await shareKeys('tm-1', cloud.ownerKey);
+    const refused = await seePrinter('tm-1', secret);
+    const again = await revoke('tm-1', keyId, cloud.ownerKey);
+    const kept = await seePrinter('tm-1', String(other.body.shareKey));
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      shareKey: secret,
+      keyId: expect.stringMatching(/^sk_[A-Za-z0-9_-]{16}$/),
+      printerId: 'tm-1',
+      createdAt: expect.any(String),
+      label: 'Front desk',
+    });
+    expect(before.status).toBe(200);
+    expect(before.body.shareKeys).toContainEqual({
+      keyId,
+      createdAt: created.body.createdAt,
+      label: 'Front desk',
+    });
+    expect(before.body.shareKeys).toContainEqual({
+      keyId: other.body.keyId,
+      createdAt: other.body.createdAt,
+    });
+    expect(before.text).not.toContain(secret);
+    expect(before.text).not.toContain('secretHash');
+    expect(usable.status).toBe(200);
+    expect(revoked.status).toBe(204);
+    expect(revoked.text).toBe('');
+    expect((after.body.shareKeys as { keyId: string }[]).map((k) => k.keyId)).not.toContain(keyId);
+    expect(refused.status).toBe(401);
+    expect(again.status).toBe(404);
+    expect(kept.status).toBe(200);
+  });
+
+  it('lets only the owner list or revoke, and hides keys of other printers (404)', async () => {
+    // Prepare
+    const created = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-2' },
+        token: cloud.ownerKey,
+      }),
+    );
+    const secret = String(created.body.shareKey);
+    const keyId = String(created.body.keyId);
+    // Act
+    const listByShare = await shareKeys('tm-2', secret);
+    const revokeByShare = await revoke('tm-2', keyId, secret);
+    const wrongPrinter = await revoke('tm-1', keyId, cloud.ownerKey);
+    const unknownPrinter = await shareKeys('tm-nope', cloud.ownerKey);
+    const badLabel = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-2' },
+        token: cloud.ownerKey,
+        body: { label: '' },
+      }),
+    );
+    // Assess
+    expect(listByShare.status).toBe(403);
+    expect(revokeByShare.status).toBe(403);
+    expect(wrongPrinter.status).toBe(404);
+    expect(unknownPrinter.status).toBe(404);
+    expect(badLabel.status).toBe(400);
+    expect((await seePrinter('tm-2', secret)).status).toBe(200);
+  });
+});
+
 describe('printer commands', () => {
   it('records accepting-jobs and status from the printer and answers the public record', async () => {
     // Act

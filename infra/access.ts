@@ -4,6 +4,7 @@
  * handler uses (core/ports.ts); every port method is one single-item operation, so no Batch* or
  * Transact* action is ever granted, and Scan only where a listing needs it.
  */
+import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
 import type { HandlerName } from '../functions/routes.ts';
 import type { TableName } from './data.ts';
 
@@ -28,6 +29,8 @@ export const DOCUMENT_ACTIONS: Record<DocumentRight, string> = {
 
 export interface FunctionAccess {
   tables: Partial<Record<TableName, readonly TableRight[]>>;
+  /** The global secondary indexes (core/tables.ts) it may Query, each granted by its own ARN. */
+  indexes?: readonly string[];
   documents?: readonly DocumentRight[];
   /** Reads the owner key: every HTTP handler authenticates bearers against it first (core/auth.ts). */
   ownerKey?: boolean;
@@ -39,8 +42,15 @@ const R = ['read'] as const;
 const RW = ['read', 'write'] as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
-  /** printer listing (Scan), owner settings, share keys. */
-  terminal: { tables: { printers: [...RW, 'scan'], credentials: RW }, ownerKey: true },
+  /**
+   * printer listing (Scan), owner settings, share keys: created (PutItem), listed and found through the
+   * share-keys index (Query), revoked (DeleteItem).
+   */
+  terminal: {
+    tables: { printers: [...RW, 'scan'], credentials: [...RW, 'delete'] },
+    indexes: [SHARE_KEYS_INDEX.name],
+    ownerKey: true,
+  },
   /** registrations, claims, token issue; a re-registration replaces the old token and closes its socket. */
   register: {
     tables: { registrations: RW, printers: RW, credentials: [...RW, 'delete'], guards: [...RW, 'delete'] },
@@ -54,6 +64,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
    */
   'print-request': {
     tables: { printers: RW, credentials: R, jobs: RW, guards: [...RW, 'delete'] },
+    indexes: [OPEN_JOBS_INDEX.name],
     documents: ['get', 'put', 'delete'],
     ownerKey: true,
     manageConnections: true,
@@ -61,6 +72,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   /** job listing (Query), fetch leases, state changes; presigned GETs for printers; cancel drops the document. */
   jobs: {
     tables: { printers: RW, credentials: R, jobs: RW },
+    indexes: [OPEN_JOBS_INDEX.name],
     documents: ['get', 'delete'],
     ownerKey: true,
   },

@@ -139,12 +139,13 @@ function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): voi
         resources: [props.data.tables[table.name].tableArn],
       }),
     );
-    // Reading a table includes querying its indexes (each named: no index wildcard).
-    if (rights.includes('read') && table.indexes?.length) {
+    // Only the indexes it names (each by its own ARN: no index wildcard), and only on a table it reads.
+    const indexes = (table.indexes ?? []).filter((index) => access.indexes?.includes(index.name));
+    if (rights.includes('read') && indexes.length) {
       role.addToPolicy(
         new PolicyStatement({
           actions: ['dynamodb:Query'],
-          resources: table.indexes.map((index) => indexArn(props.data.tables[table.name], index.name)),
+          resources: indexes.map((index) => indexArn(props.data.tables[table.name], index.name)),
         }),
       );
     }

@@ -10,7 +10,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OPEN_JOBS_INDEX } from '../core/tables.ts';
+import { shareKeyId } from '../core/auth.ts';
+import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
 import { startDynamo, tableStatus } from './engines.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
 
@@ -20,6 +21,7 @@ afterAll(() => {
 });
 
 const jobsTable = tableNames().jobs;
+const credentialsTable = tableNames().credentials;
 
 function client(endpoint: string) {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -100,6 +102,58 @@ describe('startDynamo on a data dir', () => {
       expect(all.Items?.map((i) => i.jobId?.S)).toEqual(['j1', 'j2', 'j3']);
       expect(readdirSync(dataDir).filter((f) => f.endsWith('.json'))).toEqual([]);
       expect(existsSync(join(dataDir, 'dynamodb'))).toBe(true);
+    } finally {
+      db.destroy();
+      await second.stop();
+    }
+  });
+
+  it('rebuilds a credentials table without the share-keys index, naming old share keys as they were named', async () => {
+    // Prepare: a data dir whose credentials table predates the index
+    const dataDir = mkdtempSync(join(tmpdir(), 'cloudprint-engines-'));
+    dirs.push(dataDir);
+    const first = await startDynamo(dataDir);
+    let db = client(first.endpoint);
+    await db.send(new DeleteTableCommand({ TableName: credentialsTable }));
+    await tableStatus(db, credentialsTable, undefined);
+    await db.send(
+      new CreateTableCommand({
+        TableName: credentialsTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'secretHash', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'secretHash', KeyType: 'HASH' }],
+      }),
+    );
+    await tableStatus(db, credentialsTable, 'ACTIVE');
+    const shareHash = 'a'.repeat(64);
+    const stored = (secretHash: string, kind: string) => ({
+      secretHash: { S: secretHash },
+      kind: { S: kind },
+      printerId: { S: 'P1' },
+      createdAt: { S: '2026-03-01T00:00:00.000Z' },
+    });
+    await db.send(new PutItemCommand({ TableName: credentialsTable, Item: stored(shareHash, 'share') }));
+    await db.send(
+      new PutItemCommand({ TableName: credentialsTable, Item: stored('b'.repeat(64), 'access') }),
+    );
+    db.destroy();
+    await first.stop();
+    // Act
+    const second = await startDynamo(dataDir);
+    db = client(second.endpoint);
+    try {
+      const keys = await db.send(
+        new QueryCommand({
+          TableName: credentialsTable,
+          IndexName: SHARE_KEYS_INDEX.name,
+          KeyConditionExpression: 'printerId = :p',
+          ExpressionAttributeValues: { ':p': { S: 'P1' } },
+        }),
+      );
+      // Assess
+      expect(keys.Items?.map((i) => [i.secretHash?.S, i.keyId?.S])).toEqual([
+        [shareHash, shareKeyId(shareHash)],
+      ]);
     } finally {
       db.destroy();
       await second.stop();

@@ -20,9 +20,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { shareKeyId } from '../core/auth.ts';
 import { ENV } from '../core/config.ts';
 import type { JobState } from '../core/job-state.ts';
-import { openJobAttributes, TABLES, type TableSchema } from '../core/tables.ts';
+import { openJobAttributes, SHARE_KEYS_INDEX, TABLES, type TableSchema } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
 
 export interface Engine {
@@ -114,7 +115,8 @@ async function lacksIndex(client: DynamoDBClient, table: TableSchema): Promise<b
 
 /**
  * Copies the items out (to a file in the data dir first, removed when done), recreates the table with
- * its indexes and puts the items back with their index attributes (open jobs get `openJobId`).
+ * its indexes and puts the items back with their index attributes (open jobs get `openJobId`, share keys
+ * without one a `keyId`).
  */
 async function rebuildWithIndexes(client: DynamoDBClient, table: TableSchema, dataDir?: string) {
   const name = tableName(table);
@@ -159,6 +161,12 @@ export async function tableStatus(client: DynamoDBClient, name: string, status: 
 }
 
 function indexAttributes(table: TableSchema, item: Record<string, AttributeValue>) {
+  // A share key made before keyIds existed gets the name it already went by (its jobs' `submittedBy`).
+  if (table.name === 'credentials') {
+    const secretHash = item.secretHash?.S;
+    if (item.kind?.S !== 'share' || item.keyId?.S || !secretHash) return {};
+    return { [SHARE_KEYS_INDEX.sortKey]: { S: shareKeyId(secretHash) } as AttributeValue };
+  }
   const jobId = item.jobId?.S;
   const state = item.state?.S as JobState | undefined;
   if (table.name !== 'jobs' || !jobId || !state) return {};

@@ -16,7 +16,7 @@ import type {
   PrinterStore,
   RegistrationStore,
 } from '../ports.ts';
-import type { DisconnectKind, PrinterRecord } from '../printer.ts';
+import { type DisconnectKind, newPrinterFields, type PrinterRecord, registeredFields } from '../printer.ts';
 import type { RegistrationRecord } from '../registration-record.ts';
 import { DEFAULT_SETTINGS } from '../settings.ts';
 
@@ -37,20 +37,10 @@ class MemoryPrinters implements PrinterStore {
   async register(input: Parameters<PrinterStore['register']>[0]) {
     const previous = this.items.get(input.printerId);
     this.items.set(input.printerId, {
-      state: 'idle',
-      reasons: [],
-      supplies: {},
-      createdAt: input.at,
+      ...newPrinterFields(input.at),
       ...previous,
       printerId: input.printerId,
-      name: input.name,
-      capabilities: input.capabilities,
-      tokenHash: input.tokenHash,
-      acceptingJobs: false,
-      acceptingReason: 'paused',
-      acceptingSetBy: 'cloud',
-      acceptingSetAt: input.at,
-      updatedAt: input.at,
+      ...registeredFields(input),
       connectionId: null,
       connectedAt: null,
     });
@@ -289,6 +279,17 @@ class MemoryCredentials implements CredentialStore {
 
   async delete(secretHash: string) {
     this.items.delete(secretHash);
+  }
+
+  async listShareKeys(printerId: string) {
+    return [...this.items.values()]
+      .filter((c) => c.kind === 'share' && c.printerId === printerId && c.keyId)
+      .sort((a, b) => (a.keyId ?? '').localeCompare(b.keyId ?? ''))
+      .map(copy);
+  }
+
+  async findShareKey(printerId: string, keyId: string) {
+    return (await this.listShareKeys(printerId)).find((c) => c.keyId === keyId);
   }
 }
 

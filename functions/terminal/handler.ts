@@ -1,9 +1,21 @@
 /** Terminal routes: discovery, the printer list, owner settings and share keys. */
 import { awsPorts } from '../../adapters/ports.ts';
 import { ENV } from '../../core/config.ts';
-import { createShareKey, getPrinter, listPrinters, updateSettings } from '../../core/printers.ts';
-import { printerParamsSchema, printerSettingsBodySchema } from '../../core/schemas.ts';
-import { bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import {
+  createShareKey,
+  getPrinter,
+  listPrinters,
+  listShareKeys,
+  revokeShareKey,
+  updateSettings,
+} from '../../core/printers.ts';
+import {
+  printerParamsSchema,
+  printerSettingsBodySchema,
+  shareKeyBodySchema,
+  shareKeyParamsSchema,
+} from '../../core/schemas.ts';
+import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
 
 const ports = awsPorts();
 
@@ -31,6 +43,21 @@ export const handler = httpHandler({
   'POST /v1/printers/{printerId}/share-keys': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);
-    return json(201, await createShareKey(ports, principal, printerId));
+    // The body is optional (the contract's form sends none).
+    const body = bodyBytes(event).length ? bodyOf(shareKeyBodySchema, event) : {};
+    return json(201, await createShareKey(ports, principal, printerId, body));
+  },
+
+  'GET /v1/printers/{printerId}/share-keys': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId } = pathOf(printerParamsSchema, event);
+    return json(200, { shareKeys: await listShareKeys(ports, principal, printerId) });
+  },
+
+  'DELETE /v1/printers/{printerId}/share-keys/{keyId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, keyId } = pathOf(shareKeyParamsSchema, event);
+    await revokeShareKey(ports, principal, printerId, keyId);
+    return { statusCode: 204, headers: {}, body: '' };
   },
 });
