@@ -27,6 +27,8 @@ const USAGE = `usage: npm run cloudprint -- <command> [options]
   cancel <printerId> <jobId>       cancel a job
   claim <pin> [registrationId]     claim a printer by the PIN it shows (owner key)
   share <printerId>                create a share key for one printer (owner key)
+  share-keys <printerId>           list a printer's share keys (owner key)
+  revoke <printerId> <keyId>       revoke a share key (owner key)
 options: --api URL  --key SECRET  (default: .cloudprint/local.json)`;
 
 interface Target {
@@ -143,11 +145,25 @@ export async function main(argv: string[]): Promise<number> {
       answer = await call(t, 'POST', `/v1/printers/${encodeURIComponent(printerId)}/share-keys`);
       break;
     }
+    case 'share-keys': {
+      const [printerId] = args;
+      if (!printerId) throw new Error('share-keys needs <printerId>');
+      answer = await call(t, 'GET', `/v1/printers/${encodeURIComponent(printerId)}/share-keys`);
+      break;
+    }
+    case 'revoke': {
+      const [printerId, keyId] = args;
+      if (!printerId || !keyId) throw new Error('revoke needs <printerId> <keyId>');
+      const path = `/v1/printers/${encodeURIComponent(printerId)}/share-keys/${encodeURIComponent(keyId)}`;
+      answer = await call(t, 'DELETE', path);
+      break;
+    }
     default:
       console.error(`unknown command ${command}\n${USAGE}`);
       return 2;
   }
-  console.log(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body, null, 2));
+  if (answer.status === 204) console.log('done');
+  else console.log(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body, null, 2));
   return answer.status < 400 ? 0 : 1;
 }
 

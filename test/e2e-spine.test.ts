@@ -97,7 +97,7 @@ describe('spine: PIN registration, print, refuse when off', () => {
 });
 
 describe('the cloudprint CLI', () => {
-  it('claims a printer by PIN, lists it, and reports a refused print with a non-zero exit', async () => {
+  it('claims a printer by PIN, lists it, reports a refused print, shares and revokes a key', async () => {
     // Prepare
     const cloud = await startCloud();
     const logged: string[] = [];
@@ -144,6 +144,17 @@ describe('the cloudprint CLI', () => {
       // claimed but never turned on: not accepting yet
       expect(printed).toBe(1);
       expect(logged.at(-1)).toContain('not-accepting-jobs');
+
+      // a share key for a friend, listed, then revoked: the key stops working
+      expect(await cli(['share', 'CLI1', ...target])).toBe(0);
+      const share = JSON.parse(logged.at(-1) ?? '{}') as { shareKey: string; keyId: string };
+      expect(await cli(['share-keys', 'CLI1', ...target])).toBe(0);
+      expect(logged.at(-1)).toContain(share.keyId);
+      const asFriend = ['--api', cloud.local.apiUrl, '--key', share.shareKey];
+      expect(await cli(['printers', ...asFriend])).toBe(0);
+      expect(await cli(['revoke', 'CLI1', share.keyId, ...target])).toBe(0);
+      expect(await cli(['printers', ...asFriend])).toBe(1);
+      expect(logged.at(-1)).toContain('unauthorized');
     } finally {
       console.log = original;
       await cloud.stop();
