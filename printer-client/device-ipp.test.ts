@@ -5,12 +5,12 @@
  * brings in through avahi-daemon), no Avahi daemon needed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ippDevice } from './device-ipp.ts';
+import { ippDevice, tonerLevel } from './device-ipp.ts';
 import { harness, until } from './testing-fakes.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -119,6 +119,18 @@ async function jobState(uri: string, dir: string): Promise<string> {
   return /job-state \(enum\) = ([\w-]+)/.exec(out.output())?.[1] ?? out.output();
 }
 
+describe('tonerLevel: the toner a printer reports', () => {
+  it('takes the lowest toner or ink from printer-supply, else from marker-levels; unknown levels do not count', () => {
+    const supply =
+      'printer-supply (1setOf octetString) = index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;level=2;,' +
+      'index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=200;level=50;colorantname=black;,' +
+      'index=3;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=100;level=-2;colorantname=cyan;';
+    expect(tonerLevel(supply)).toBe(25);
+    expect(tonerLevel('marker-levels (1setOf integer) = 80,-3,40')).toBe(40);
+    expect(tonerLevel('printer-state (enum) = idle')).toBeUndefined();
+  });
+});
+
 describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
   it('a cloud job printed through the ipp engine arrives in the printer spool, and completes there and in the cloud', async () => {
     // Prepare
@@ -137,7 +149,8 @@ describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
     );
 
     // Assess: the printer has the very document and finished job 1; the cloud has the completion
-    expect(await device.status()).toEqual({ state: 'idle', reasons: [] });
+    // (ippeveprinter reports its black toner at 75%)
+    expect(await device.status()).toEqual({ state: 'idle', reasons: [], supplies: { toner: 75 } });
     // (beside it, <job>.prn: what the print command wrote, nothing here)
     const files = (await readdir(spool)).filter((file) => file.endsWith('.pdf'));
     expect(files).toHaveLength(1);
@@ -171,5 +184,124 @@ describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
       reasons: ['aborted-by-system'],
     });
     expect(h.logs.join('\n')).toMatch(/failed: the printer aborted the job/);
+  });
+
+  it("the printer's own state reaches the cloud: a jam it reports is sent once and cleared, and as a -report it does not stop acceptance", async () => {
+    // Prepare: a print command that passes the printer "STATE:" lines, as a real driver does. That
+    // is the only way ippeveprinter's state changes: it rejects Pause-Printer (operation not
+    // supported), is never stopped, and suffixes reasons by its state (idle: -report), so a real
+    // stopped printer / -error reason is covered with a fake engine in resource-policy.test.ts.
+    const scripts = await mkdtemp(join(tmpdir(), 'cloudprint-ippcmd-'));
+    const panel = join(scripts, 'state');
+    const command = join(scripts, 'print.sh');
+    await writeFile(command, `#!/bin/sh\ncat "${panel}" >&2\nexit 0\n`);
+    await chmod(command, 0o755);
+    await writeFile(panel, 'STATE: +media-jam-error\n');
+    const { device } = await realPrinter(command);
+    const h = await harness({ engine: device });
+    await h.printer.setService(true);
+    await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+    const statuses = () => h.cloud.calls.flatMap((c) => (c.op === 'putStatus' ? [c.status] : []));
+    const polled = (check: () => boolean) =>
+      until(
+        async () => {
+          await h.clock.advance(10_000);
+          await h.printer.outbox.idle();
+          return check();
+        },
+        () => `${JSON.stringify(statuses().at(-1))}\n${h.logs.join('\n')}`,
+        30_000,
+      );
+
+    // Act: a job printed; the printer then reports the jam
+    const first = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId: first });
+    await until(
+      () => h.cloud.jobs.get(first)?.state === 'completed',
+      () => h.logs.join('\n'),
+      30_000,
+    );
+    await polled(() => statuses().at(-1)?.reasons.includes('media-jam-report') === true);
+    const sent = statuses().length;
+    await polled(() => true);
+    await polled(() => true);
+
+    // Assess: the printer's reason is in the cloud's status, sent once; still accepting
+    expect(statuses().at(-1)).toMatchObject({ state: 'idle', reasons: ['media-jam-report'] });
+    expect(statuses()).toHaveLength(sent);
+    expect(h.printer.snapshot().acceptingJobs).toBe(true);
+    expect(h.cloud.acceptingCalls().every((call) => call.acceptingJobs)).toBe(true);
+
+    // Act: the jam cleared by the next job
+    await writeFile(panel, 'STATE: -media-jam-error\n');
+    const second = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId: second });
+    await until(
+      () => h.cloud.jobs.get(second)?.state === 'completed',
+      () => h.logs.join('\n'),
+      30_000,
+    );
+    await polled(() => statuses().at(-1)?.reasons.length === 0);
+
+    // Assess
+    expect(await device.status()).toEqual({ state: 'idle', reasons: [], supplies: { toner: 75 } });
+    expect(h.printer.snapshot()).toMatchObject({ state: 'idle', reasons: [], acceptingJobs: true });
+  });
+
+  it('a real printer low on toner stops acceptance (toner-low) and holds the job; refilled, it resumes and prints it', async () => {
+    // Prepare: the black toner set on ippeveprinter's own supplies page, as its panel would
+    const { uri, device, spool } = await realPrinter();
+    const supplies = (black: number) =>
+      fetch(
+        `${uri.replace(/^ipp:/, 'http:').replace(/\/ipp\/print$/, '')}/supplies?supply0=25&supply1=${black}`,
+      ).then((response) => response.text());
+    const h = await harness({ engine: device, tonerEstimate: 5 });
+    await h.printer.setService(true);
+    await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+    const polled = (check: () => boolean) =>
+      until(
+        async () => {
+          await h.clock.advance(10_000);
+          await h.printer.outbox.idle();
+          return check();
+        },
+        () => `${JSON.stringify(h.printer.snapshot())}\n${h.logs.join('\n')}`,
+        30_000,
+      );
+
+    // Act: 3% left, 5% expected per job (checked when a job comes, T640); then a job
+    await supplies(3);
+    await polled(() => h.printer.snapshot().supplies.toner === 3);
+    const jobId = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(
+      () => h.cloud.jobs.get(jobId)?.reports.length === 1,
+      () => h.logs.join('\n'),
+      30_000,
+    );
+
+    // Assess: not accepting, with the reason; the printer's own report in the status; the job held
+    expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'toner-low' });
+    expect(h.printer.snapshot()).toMatchObject({
+      state: 'stopped',
+      reasons: ['toner-low-report', 'toner-low'],
+      supplies: { toner: 3 },
+    });
+    expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({
+      state: 'processing-stopped',
+      reasons: ['toner-low'],
+    });
+    expect(h.device.printed).toEqual([]);
+
+    // Act: refilled
+    await supplies(90);
+    await polled(
+      () => h.cloud.jobs.get(jobId)?.state === 'completed' && h.cloud.lastAccepting()?.acceptingJobs === true,
+    );
+
+    // Assess: accepting again; the held job printed once, and the printer has it
+    expect(h.device.printed).toEqual([jobId]);
+    expect((await readdir(spool)).filter((file) => file.endsWith('.pdf'))).toHaveLength(1);
+    expect(h.printer.snapshot()).toMatchObject({ acceptingJobs: true, supplies: { toner: 90 } });
   });
 });

@@ -81,10 +81,12 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
   ATTR charset attributes-charset utf-8
   ATTR language attributes-natural-language en
   ATTR uri printer-uri $uri
-  ATTR keyword requested-attributes printer-state,printer-state-reasons
+  ATTR keyword requested-attributes printer-state,printer-state-reasons,printer-supply,marker-levels
   STATUS successful-ok
   DISPLAY printer-state
   DISPLAY printer-state-reasons
+  DISPLAY printer-supply
+  DISPLAY marker-levels
 }
 `;
       const { code, output } = await runTest(ipptool, uri, test);
@@ -94,7 +96,12 @@ export function ippDevice(uri: string, ipptool = 'ipptool'): DevicePort {
         .split(',')
         .map((r) => r.trim())
         .filter((r) => r && r !== 'none');
-      return { state: state === 'stopped' || state === 'processing' ? state : 'idle', reasons };
+      const toner = tonerLevel(output);
+      return {
+        state: state === 'stopped' || state === 'processing' ? state : 'idle',
+        reasons,
+        ...(toner === undefined ? {} : { supplies: { toner } }),
+      };
     },
   };
 }
@@ -150,6 +157,30 @@ async function onPath(command: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+/**
+ * The lowest toner or ink level in percent: from printer-supply (PWG 5100.13, as ippeveprinter and
+ * most IPP Everywhere printers report it), else from marker-levels; negative levels mean unknown.
+ */
+export function tonerLevel(output: string): number | undefined {
+  const levels: number[] = [];
+  const supply = /printer-supply \([^)]*\) = (.+)/.exec(output)?.[1] ?? '';
+  for (const entry of supply.split(/;,/)) {
+    const fields = new Map(entry.split(';').map((f) => f.split('=') as [string, string]));
+    if (!/^(toner|ink)/i.test(fields.get('type') ?? '')) continue;
+    const level = Number(fields.get('level'));
+    const max = Number(fields.get('maxcapacity') ?? 100);
+    if (Number.isFinite(level) && level >= 0 && max > 0) levels.push(Math.round((level / max) * 100));
+  }
+  if (levels.length === 0) {
+    const markers = /marker-levels \([^)]*\) = (.+)/.exec(output)?.[1] ?? '';
+    for (const value of markers.split(',')) {
+      const level = Number(value.trim());
+      if (value.trim() !== '' && Number.isFinite(level) && level >= 0) levels.push(Math.min(100, level));
+    }
+  }
+  return levels.length > 0 ? Math.min(...levels) : undefined;
 }
 
 function tail(output: string): string {

@@ -21,6 +21,8 @@ export interface PrintResult {
 export interface DeviceStatus {
   state: 'idle' | 'processing' | 'stopped';
   reasons: string[];
+  /** Levels the printer itself reports (toner: percent left, the lowest toner or ink), if any. */
+  supplies?: { toner?: number };
 }
 
 export interface DevicePort {

@@ -13,6 +13,7 @@ import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } f
 import { DeviceError, type DevicePort } from './device-port.ts';
 import type { JournalEntry, PrinterStore } from './printer-store.ts';
 import {
+  type Condition,
   consumption,
   errorReason,
   insufficiency,
@@ -32,6 +33,10 @@ export interface JobProcessorDeps {
   onResourceStop: (reason: string | null) => Promise<void>;
   /** The engine started (true) or finished (false) a job, or supplies changed. */
   onStatusChange: () => void;
+  /** What the policy checks: the emulated and the engine-reported state, merged (resource-policy.ts). */
+  condition: () => Condition;
+  /** Asks the engine for its state before a job is printed. */
+  refreshDevice: () => Promise<void>;
 }
 
 export class JobProcessor {
@@ -184,10 +189,11 @@ export class JobProcessor {
     if (entry.step !== 'spooled' || entry.heldFor) return;
     // Held jobs go first: a new job waits behind them, for the same reason.
     const waiting = this.held();
+    if (waiting.length === 0) await this.deps.refreshDevice(); // the printer's own state, just before printing
     const reason =
       waiting.length > 0
         ? (this.deps.store.data.resourceStop?.reason ?? waiting[0]?.heldFor ?? 'other')
-        : insufficiency(this.deps.store.data, need(entry), this.deps.resources, this.heldBytes(entry));
+        : this.insufficiency(entry);
     if (reason) return this.hold(entry, reason);
     await this.print(entry);
   }
@@ -204,9 +210,9 @@ export class JobProcessor {
   }
 
   private async resumeHeld(): Promise<void> {
-    const { store, resources } = this.deps;
+    const { store } = this.deps;
     for (const entry of this.held()) {
-      const reason = insufficiency(store.data, need(entry), resources, this.heldBytes(entry));
+      const reason = this.insufficiency(entry);
       if (reason) {
         for (const other of this.held()) other.heldFor = reason;
         await store.save();
@@ -216,7 +222,12 @@ export class JobProcessor {
       entry.heldFor = null;
       await this.print(entry);
     }
-    await this.deps.onResourceStop(errorReason(store.data.device));
+    await this.deps.onResourceStop(errorReason(this.deps.condition().device));
+  }
+
+  /** What keeps `entry` from printing now (resource-policy.ts), or null. */
+  private insufficiency(entry: JournalEntry): string | null {
+    return insufficiency(this.deps.condition(), need(entry), this.deps.resources, this.heldBytes(entry));
   }
 
   private async print(entry: JournalEntry): Promise<void> {

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     resources: { tonerPerPage: options.tonerPerPage, tonerEstimate: options.tonerEstimate },
     heartbeatMs: options.heartbeatSeconds * 1000,
     safetyListMs: options.safetyListSeconds * 1000,
+    devicePollMs: options.devicePollSeconds * 1000,
     minuteMs: options.minuteMs,
     log,
   });

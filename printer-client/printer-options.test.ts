@@ -49,6 +49,18 @@ describe('parseOptions', () => {
     });
   });
 
+  it("reads how often the printer's own state is polled (default 10 s)", () => {
+    expect(parseOptions(['--server', 'http://x', '--printer-id', 'P1'], {}).devicePollSeconds).toBe(10);
+    const options = parseOptions(
+      ['--server', 'http://x', '--printer-id', 'P1', '--device-poll-seconds', '30'],
+      {},
+    );
+    expect(options.devicePollSeconds).toBe(30);
+    expect(() =>
+      parseOptions(['--server', 'http://x', '--printer-id', 'P1', '--device-poll-seconds', '0'], {}),
+    ).toThrow(/device-poll-seconds/);
+  });
+
   it('refuses what cannot work', () => {
     expect(() => parseOptions(['--printer-id', 'P1'], {})).toThrow(/--server/);
     expect(() => parseOptions(['--server', 'http://x', '--printer-id', 'a/b'], {})).toThrow(/--printer-id/);

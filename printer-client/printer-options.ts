@@ -15,6 +15,7 @@ export interface PrinterOptions {
   heartbeatSeconds: number;
   /** While connected, a heartbeat also lists jobs if none were listed for this long. */
   safetyListSeconds: number;
+  devicePollSeconds: number;
   toner: number;
   paper: number;
   memoryMb: number;
@@ -36,6 +37,7 @@ export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [op
   --heartbeat-seconds N    WebSocket heartbeat (default 240)
   --safety-list-seconds N  while connected, a heartbeat also lists jobs when none were listed
                            for N seconds, in case a push was lost (default 240)
+  --device-poll-seconds N  how often the engine's own state is read while the service is on (default 10)
   --toner PCT --paper N --memory-mb N  emulated supplies on first start (100, 500, 64)
   --toner-per-page PCT     toner the emulated engine uses per page (default 1)
   --toner-estimate PCT     toner a job needs before any history (default 5)
@@ -61,6 +63,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       engine: { type: 'string' },
       'heartbeat-seconds': { type: 'string' },
       'safety-list-seconds': { type: 'string' },
+      'device-poll-seconds': { type: 'string' },
       toner: { type: 'string' },
       paper: { type: 'string' },
       'memory-mb': { type: 'string' },
@@ -94,6 +97,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     engine: values.engine ?? 'file',
     heartbeatSeconds,
     safetyListSeconds: num(values['safety-list-seconds'], 240, 'safety-list-seconds', 1),
+    devicePollSeconds: num(values['device-poll-seconds'], 10, 'device-poll-seconds', 1),
     toner: num(values.toner, 100, 'toner', 0),
     paper: num(values.paper, 500, 'paper', 0),
     memoryMb: num(values['memory-mb'], 64, 'memory-mb', 0),

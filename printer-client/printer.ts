@@ -4,15 +4,15 @@
  * are what the local pages and the control API may do.
  */
 
-import { type Clock, isAbort } from './clock.ts';
+import { type Clock, isAbort, type TimerHandle } from './clock.ts';
 import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
 import { CloudConnection } from './cloud-connection.ts';
 import { CloudOutbox } from './cloud-outbox.ts';
-import type { DevicePort } from './device-port.ts';
+import type { DevicePort, DeviceStatus } from './device-port.ts';
 import { JobProcessor } from './job-process.ts';
 import { register, type ShownRegistration } from './printer-registration.ts';
 import type { JournalEntry, PrinterStore, StopPolicy } from './printer-store.ts';
-import { estimateToner, type ResourceSettings } from './resource-policy.ts';
+import { type Condition, condition, estimateToner, type ResourceSettings } from './resource-policy.ts';
 import { ServiceMachine } from './service-state.ts';
 
 export interface PrinterConfig {
@@ -28,6 +28,8 @@ export interface PrinterConfig {
   /** The safety listing's minimum interval while connected (default: the heartbeat). */
   safetyListMs?: number;
   minuteMs: number;
+  /** How often the engine is asked for its state while the service is on (default 10 s). */
+  devicePollMs?: number;
   log: (line: string) => void;
 }
 
@@ -68,6 +70,11 @@ export class Printer {
   readonly jobs: JobProcessor;
   private registration: ShownRegistration | null = null;
   private registering: AbortController | null = null;
+  /** The engine's last reported state (stopped or not, and its reasons); null before the first answer. */
+  private engine: DeviceStatus | null = null;
+  private engineUnreachable = false;
+  private pollTimer: TimerHandle | null = null;
+  private stopped = false;
 
   constructor(config: PrinterConfig) {
     this.config = config;
@@ -83,6 +90,10 @@ export class Printer {
       resources: config.resources,
       onResourceStop: (reason) => this.applyResourceStop(reason),
       onStatusChange: () => this.statusChanged(),
+      condition: () => this.condition(),
+      refreshDevice: async () => {
+        await this.pollDevice();
+      },
     });
     this.connection = new CloudConnection({
       cloud,
@@ -106,6 +117,7 @@ export class Printer {
       outbox: this.outbox,
       minuteMs: config.minuteMs,
       onEnabled: () => {
+        this.armDevicePoll(0);
         this.statusChanged();
         this.jobs.resume().catch((error: unknown) => log(`resuming jobs failed: ${message(error)}`));
       },
@@ -126,6 +138,8 @@ export class Printer {
   /** Stops without telling the cloud anything: a stopped process is not a service turned off (claim 1). */
   async shutdown(): Promise<void> {
     this.registering?.abort();
+    this.stopped = true;
+    this.config.clock.clearTimer(this.pollTimer);
     this.service.shutdown();
     this.outbox.stop();
     await this.connection.stop({ goodbye: false });
@@ -148,7 +162,7 @@ export class Printer {
       acceptingSynced: data.accepting.synced,
       state: status.state,
       reasons: status.reasons,
-      supplies: { ...data.supplies },
+      supplies: { ...status.supplies },
       tonerEstimate: estimateToner(data.usage, this.config.resources),
       pendingStop: data.pendingStop,
       inquiry: data.inquiry,
@@ -197,17 +211,76 @@ export class Printer {
     await this.jobs.resume();
   }
 
+  /** The printer's condition: the emulated one merged with the engine's own (resource-policy.ts). */
+  condition(): Condition {
+    return condition(this.config.store.data, this.engine);
+  }
+
   /** printer-state and printer-state-reasons as IPP would name them. */
   status(): PrinterStatusReport {
     const data = this.config.store.data;
-    const reasons = new Set(data.device.reasons.filter((r) => r !== 'none'));
+    const { device, supplies } = this.condition();
+    const reasons = new Set(device.reasons);
     if (data.resourceStop) reasons.add(data.resourceStop.reason);
-    const stopped = data.device.state === 'stopped' || data.resourceStop !== null;
+    const stopped = device.state === 'stopped' || data.resourceStop !== null;
     return {
       state: stopped ? 'stopped' : this.jobs.busy ? 'processing' : 'idle',
       reasons: [...reasons],
-      supplies: { ...data.supplies },
+      supplies: { ...supplies },
     };
+  }
+
+  /**
+   * Asks the engine for its state; on a change, reports the status and returns true. Only stopped
+   * or not and the reasons count (processing comes and goes with every job); an engine that does not
+   * answer keeps its last known state.
+   */
+  private async pollDevice(): Promise<boolean> {
+    let reported: DeviceStatus;
+    try {
+      reported = await this.config.device.status();
+    } catch (error) {
+      if (!this.engineUnreachable) this.config.log(`printer state unknown: ${message(error)}`);
+      this.engineUnreachable = true;
+      return false;
+    }
+    this.engineUnreachable = false;
+    const toner = reported.supplies?.toner;
+    const next: DeviceStatus = {
+      state: reported.state === 'stopped' ? 'stopped' : 'idle',
+      reasons: [...new Set(reported.reasons.filter((r) => r !== '' && r !== 'none'))].sort(),
+      ...(toner === undefined ? {} : { supplies: { toner } }),
+    };
+    const previous = JSON.stringify(this.engine ?? { state: 'idle', reasons: [] });
+    this.engine = next;
+    if (JSON.stringify(next) === previous) return false;
+    const reasons = next.reasons.length ? ` (${next.reasons.join(', ')})` : '';
+    this.config.log(
+      `printer reports ${next.state}${reasons}${toner === undefined ? '' : `, toner ${toner}%`}`,
+    );
+    this.statusChanged();
+    return true;
+  }
+
+  /**
+   * While the service is on, the engine's state is polled: a change updates the status and the
+   * resource stop, and finishes held jobs once the printer can print again (T640–T674, variation 5).
+   */
+  private armDevicePoll(ms: number): void {
+    const { clock, log } = this.config;
+    clock.clearTimer(this.pollTimer);
+    this.pollTimer = clock.setTimer(async () => {
+      this.pollTimer = null;
+      if (this.stopped || !this.service.enabled) return;
+      try {
+        if (await this.pollDevice()) await this.jobs.resume();
+      } catch (error) {
+        log(`checking the printer: ${message(error)}`);
+      }
+      if (!this.stopped && this.service.enabled && this.pollTimer === null) {
+        this.armDevicePoll(this.config.devicePollMs ?? DEVICE_POLL_MS);
+      }
+    }, ms);
   }
 
   /** T130–T134: every status change is reported while the service is on. */
@@ -276,6 +349,8 @@ export class Printer {
     this.startRegistration();
   }
 }
+
+const DEVICE_POLL_MS = 10_000;
 
 /** What this device tells the cloud it can take: PDF, the emulated engine's media. */
 const CAPABILITIES = {

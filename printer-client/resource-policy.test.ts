@@ -1,6 +1,11 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileDevice } from './device-file.ts';
+import type { DeviceStatus } from './device-port.ts';
 import { defaultData } from './printer-store.ts';
-import { consumption, estimateToner, insufficiency } from './resource-policy.ts';
+import { consumption, deviceState, errorReason, estimateToner, insufficiency } from './resource-policy.ts';
 import { harness, until } from './testing-fakes.ts';
 
 const settings = { tonerPerPage: 1, tonerEstimate: 5 };
@@ -53,6 +58,34 @@ describe('insufficiency', () => {
     d.device = { state: 'stopped', reasons: ['cover-open'] };
     expect(insufficiency(d, null, settings)).toBe('cover-open');
     expect(insufficiency(d, onePage, settings)).toBe('cover-open');
+  });
+
+  it("the engine's own state is merged with the emulated one: only stopped or an -error reason stops", () => {
+    const idle = { state: 'idle' as const, reasons: [] };
+    // none is no reason; -report and -warning are reported but do not stop the printer
+    expect(deviceState(idle, { state: 'idle', reasons: ['none'] })).toEqual({ state: 'idle', reasons: [] });
+    const warned = deviceState(idle, {
+      state: 'processing',
+      reasons: ['media-empty-warning', 'toner-low-report'],
+    });
+    expect(warned).toEqual({ state: 'idle', reasons: ['media-empty-warning', 'toner-low-report'] });
+    expect(errorReason(warned)).toBeNull();
+    // an -error reason, or the printer stopped, stops it; the stopping reason names it
+    const jammed = deviceState(idle, { state: 'idle', reasons: ['toner-low-report', 'media-jam-error'] });
+    expect(jammed.state).toBe('stopped');
+    expect(errorReason(jammed)).toBe('media-jam-error');
+    expect(errorReason(deviceState(idle, { state: 'stopped', reasons: [] }))).toBe('other');
+    // the emulated error (POST /api/status) and the engine's reasons together, each once
+    const both = deviceState(
+      { state: 'stopped', reasons: ['cover-open'] },
+      { state: 'idle', reasons: ['cover-open', 'toner-low-report'] },
+    );
+    expect(both).toEqual({ state: 'stopped', reasons: ['cover-open', 'toner-low-report'] });
+    expect(errorReason(both)).toBe('cover-open');
+    expect(deviceState({ state: 'stopped', reasons: ['cover-open'] }, null)).toEqual({
+      state: 'stopped',
+      reasons: ['cover-open'],
+    });
   });
 
   it('consumption is toner per page and one sheet per impression', () => {
@@ -211,5 +244,124 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
 
     // Assess
     expect(h.cloud.acceptingCalls()).toEqual([{ acceptingJobs: false, reason: 'media-jam' }]);
+  });
+
+  describe("the printer's own state, polled from the engine port (variation 5)", () => {
+    /** The file engine, with a state the test sets as a real printer's panel would. */
+    async function withEngine() {
+      const engine = { state: 'idle', reasons: [], unreachable: false } as DeviceStatus & {
+        unreachable: boolean;
+      };
+      let asked = 0;
+      const h = await online({
+        engine: {
+          ...fileDevice(await mkdtemp(join(tmpdir(), 'cloudprint-engine-'))),
+          status: async () => {
+            asked++;
+            if (engine.unreachable) throw new Error('connection refused');
+            return { state: engine.state, reasons: [...engine.reasons] };
+          },
+        },
+      });
+      /** The next poll (10 s on), once it was answered and `check` holds. */
+      const poll = async (check: () => boolean = () => true) => {
+        const before = asked;
+        await until(
+          async () => {
+            if (asked === before) await h.clock.advance(10_000);
+            await h.printer.outbox.idle();
+            return asked > before && check();
+          },
+          () => h.logs.join('\n'),
+        );
+      };
+      return { h, engine, poll };
+    }
+    const statuses = (h: Awaited<ReturnType<typeof online>>) =>
+      h.cloud.calls.flatMap((c) => (c.op === 'putStatus' ? [c.status] : []));
+
+    it('a jammed printer stops acceptance with its reason and holds the job; cleared, it resumes and prints it', async () => {
+      // Prepare
+      const { h, engine, poll } = await withEngine();
+      engine.state = 'stopped';
+      engine.reasons = ['media-jam-error'];
+
+      // Act: the next poll sees the jam; a job arrives meanwhile
+      await poll(() => h.cloud.lastAccepting()?.acceptingJobs === false);
+      const jobId = await h.cloud.addJob();
+      h.cloud.socket?.push({ type: 'job-available', jobId });
+      await until(
+        () => h.cloud.jobs.get(jobId)?.reports.length === 1,
+        () => h.logs.join('\n'),
+      );
+
+      // Assess: not accepting, with the printer's reason; the job is held, not printed
+      expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'media-jam-error' });
+      expect(statuses(h).at(-1)).toMatchObject({ state: 'stopped', reasons: ['media-jam-error'] });
+      expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({
+        state: 'processing-stopped',
+        reasons: ['media-jam-error'],
+      });
+      expect(h.printer.snapshot().suspendedJobs).toEqual([
+        { jobId, title: expect.any(String), reason: 'media-jam-error' },
+      ]);
+      expect(h.device.printed).toEqual([]);
+
+      // Act: the jam is cleared at the printer
+      engine.state = 'idle';
+      engine.reasons = [];
+      await poll(
+        () =>
+          h.cloud.jobs.get(jobId)?.state === 'completed' && h.cloud.lastAccepting()?.acceptingJobs === true,
+      );
+
+      // Assess: accepting again, the suspended job printed once
+      expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: true });
+      expect(h.device.printed).toEqual([jobId]);
+      expect(h.printer.snapshot()).toMatchObject({ state: 'idle', reasons: [], acceptingJobs: true });
+    });
+
+    it('-warning / -report reasons and none are reported once, never stop acceptance, and polling does not flap', async () => {
+      // Prepare
+      const { h, engine, poll } = await withEngine();
+      const accepting = h.cloud.acceptingCalls().length;
+
+      // Act
+      engine.state = 'processing';
+      engine.reasons = ['none', 'toner-low-report', 'media-empty-warning'];
+      await poll(() => statuses(h).at(-1)?.reasons.length === 2);
+      const sent = statuses(h).length;
+      await poll();
+      await poll();
+
+      // Assess: one status with the reasons, no acceptance change
+      expect(statuses(h).at(-1)).toMatchObject({
+        state: 'idle',
+        reasons: ['media-empty-warning', 'toner-low-report'],
+      });
+      expect(statuses(h)).toHaveLength(sent);
+      expect(h.cloud.acceptingCalls()).toHaveLength(accepting);
+      expect(h.printer.snapshot().acceptingJobs).toBe(true);
+    });
+
+    it('an engine that stops answering keeps its last state and says so once', async () => {
+      // Prepare
+      const { h, engine, poll } = await withEngine();
+      engine.state = 'stopped';
+      engine.reasons = ['cover-open-error'];
+      await poll(() => h.cloud.lastAccepting()?.acceptingJobs === false);
+      engine.unreachable = true;
+
+      // Act
+      await poll();
+      await poll();
+
+      // Assess
+      expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'cover-open-error' });
+      expect(h.printer.snapshot()).toMatchObject({ state: 'stopped', reasons: ['cover-open-error'] });
+      expect(
+        h.logs.filter((line) => line.includes('printer state unknown: connection refused')),
+      ).toHaveLength(1);
+    });
   });
 });

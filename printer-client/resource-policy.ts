@@ -2,6 +2,7 @@
  * The resource policy (patent figure 8, T640–T674, variation 5), in one place: can this job be
  * printed with what the printer has? If not, the IPP reason for which the printer stops accepting.
  */
+import type { DeviceStatus } from './device-port.ts';
 import type { PrinterData, UsageRecord } from './printer-store.ts';
 
 export interface JobNeed {
@@ -50,8 +51,50 @@ export function insufficiency(
   return null;
 }
 
-/** The printer is in an error state when stopped with reasons; the first reason names it. */
-export function errorReason(device: PrinterData['device']): string | null {
+export type DeviceState = PrinterData['device'];
+/** What the policy checks a job against. */
+export type Condition = Pick<PrinterData, 'device' | 'supplies' | 'usage'>;
+
+/**
+ * The one place the printer's condition is put together: the emulated state (POST /api/status,
+ * /api/supplies, the emulated consumption) merged with what the engine last reported. A toner level
+ * the printer reports is the real one and wins over the emulated count.
+ */
+export function condition(data: Condition, engine: DeviceStatus | null): Condition {
+  const toner = engine?.supplies?.toner;
+  return {
+    device: deviceState(data.device, engine),
+    supplies: toner === undefined ? data.supplies : { ...data.supplies, toner },
+    usage: data.usage,
+  };
+}
+
+/**
+ * The printer's state: the emulated error (POST /api/status) merged with what the engine last
+ * reported. The engine stops the printer only
+ * when it says stopped or names an `-error` reason; `-report` / `-warning` reasons are reported but
+ * never stop it, and `none` is no reason.
+ */
+export function deviceState(emulated: DeviceState, engine: DeviceStatus | null): DeviceState {
+  const reasons = new Set(emulated.state === 'stopped' ? emulated.reasons.filter(isReason) : []);
+  for (const reason of engine?.reasons ?? []) if (isReason(reason)) reasons.add(reason);
+  const stopped =
+    emulated.state === 'stopped' ||
+    engine?.state === 'stopped' ||
+    (engine?.reasons ?? []).some((reason) => reason.endsWith('-error'));
+  return { state: stopped ? 'stopped' : 'idle', reasons: [...reasons] };
+}
+
+/**
+ * The printer is in an error state when stopped; its first stopping reason names it (one that is
+ * not only a `-report` or `-warning`).
+ */
+export function errorReason(device: DeviceState): string | null {
   if (device.state !== 'stopped') return null;
-  return device.reasons.find((reason) => reason !== 'none') ?? 'other';
+  const reasons = device.reasons.filter(isReason);
+  return reasons.find((reason) => !/-(report|warning)$/.test(reason)) ?? reasons[0] ?? 'other';
+}
+
+function isReason(reason: string): boolean {
+  return reason !== '' && reason !== 'none';
 }

@@ -305,7 +305,10 @@ describe('beyond the patent: a deliberate stop and a lost connection are told ap
 
     const again = await restartPrinter(printer);
     printers.push(again);
-    await owner.waitForAccepting('G1-grace', true);
+    // accepting never changed in the record: what ends the refusal is the printer being back online
+    await waitFor(async () => ((await owner.printer('G1-grace'))?.online === true ? true : undefined), {
+      what: 'the printer back online',
+    });
     const jobId = await submitOk('G1-grace');
     await waitForPrinted(again, jobId);
   });
