@@ -66,6 +66,7 @@ export interface PushHandlers {
 }
 
 export interface PushSocket {
+  /** Resolves once sent; a goodbye once the cloud acknowledged it (or a short timeout passed). */
   send(message: { action: 'heartbeat' | 'goodbye' }): Promise<void>;
   /** Closes and resolves once closed. */
   close(): Promise<void>;

@@ -116,6 +116,42 @@ describe('HttpCloudApi', () => {
     expect(closes).toHaveLength(1);
   });
 
+  it('push: a goodbye resolves only once the cloud acknowledged it, so the close cannot overtake it', async () => {
+    // Prepare
+    const { cloud, api } = await stub();
+    cloud.goodbyeAckDelayMs = 300;
+    const socket = await api.openPush(cloud.accessToken, { onMessage: () => {}, onClose: () => {} });
+
+    // Act
+    const started = Date.now();
+    await socket.send({ action: 'goodbye' });
+    const waited = Date.now() - started;
+    await socket.close();
+
+    // Assess
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(cloud.wsMessages).toEqual([{ action: 'goodbye' }]);
+  });
+
+  it('push: a goodbye the cloud never acknowledges gives up after the timeout', async () => {
+    // Prepare
+    const cloud = await new StubCloud().start();
+    clouds.push(cloud);
+    cloud.goodbyeAckDelayMs = null;
+    const api = new HttpCloudApi(cloud.url, { goodbyeAckTimeoutMs: 200 });
+    const socket = await api.openPush(cloud.accessToken, { onMessage: () => {}, onClose: () => {} });
+
+    // Act
+    const started = Date.now();
+    await socket.send({ action: 'goodbye' });
+    const waited = Date.now() - started;
+    await socket.close();
+
+    // Assess
+    expect(waited).toBeGreaterThanOrEqual(190);
+    expect(waited).toBeLessThan(2_000);
+  });
+
   it('push: a refused upgrade rejects with the HTTP status', async () => {
     // Prepare
     const { api } = await stub();

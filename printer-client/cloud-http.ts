@@ -15,13 +15,17 @@ import {
 } from './cloud-api.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a goodbye waits for the cloud's acknowledgement before the socket closes anyway. */
+const GOODBYE_ACK_TIMEOUT_MS = 3_000;
 
 export class HttpCloudApi implements CloudApi {
   readonly server: string;
   private websocketUrl: string | undefined;
+  private readonly goodbyeAckTimeoutMs: number;
 
-  constructor(server: string) {
+  constructor(server: string, options: { goodbyeAckTimeoutMs?: number } = {}) {
     this.server = server.replace(/\/+$/, '');
+    this.goodbyeAckTimeoutMs = options.goodbyeAckTimeoutMs ?? GOODBYE_ACK_TIMEOUT_MS;
   }
 
   async register(body: { printerId: string; name: string; capabilities: Record<string, unknown> }) {
@@ -102,6 +106,10 @@ export class HttpCloudApi implements CloudApi {
     socket.on('error', () => {
       // 'close' follows every error; the connection decides what to do there.
     });
+    // The cloud's message handler and its $disconnect run independently: a goodbye must be recorded
+    // before the socket closes, or the close may be taken for a lost connection. So a goodbye waits
+    // for its acknowledgement (bounded: the service is turned off either way).
+    let goodbyeAcked: (() => void) | undefined;
     socket.on('message', (data) => {
       let message: PushMessage;
       try {
@@ -109,7 +117,8 @@ export class HttpCloudApi implements CloudApi {
       } catch {
         return;
       }
-      if (message && typeof message.type === 'string') handlers.onMessage(message);
+      if (message?.type === 'goodbye-ack') goodbyeAcked?.();
+      else if (message && typeof message.type === 'string') handlers.onMessage(message);
     });
     const closed = new Promise<void>((resolve) => {
       socket.once('close', (code) => {
@@ -118,10 +127,22 @@ export class HttpCloudApi implements CloudApi {
       });
     });
     return {
-      send: (message) =>
-        new Promise<void>((resolve, reject) => {
+      send: async (message) => {
+        const acked =
+          message.action === 'goodbye'
+            ? new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, this.goodbyeAckTimeoutMs);
+                goodbyeAcked = () => {
+                  clearTimeout(timer);
+                  resolve();
+                };
+              })
+            : undefined;
+        await new Promise<void>((resolve, reject) => {
           socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve()));
-        }),
+        });
+        await acked;
+      },
       close: async () => {
         if (socket.readyState === WebSocket.CLOSED) return;
         socket.close(1000, 'bye');

@@ -32,6 +32,8 @@ export class StubCloud {
   accessToken = 'stub-access-token';
   /** What successive registration polls answer: HTTP status and body. */
   pollAnswers: Array<[number, unknown]> = [];
+  /** Delay before acknowledging a goodbye; null: never acknowledge. */
+  goodbyeAckDelayMs: number | null = 0;
   url = '';
   private server: Server;
   private wss: WebSocketServer;
@@ -65,7 +67,14 @@ export class StubCloud {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.sockets.add(ws);
-        ws.on('message', (data) => this.wsMessages.push(JSON.parse(data.toString())));
+        ws.on('message', (data) => {
+          const message = JSON.parse(data.toString()) as { action?: string };
+          this.wsMessages.push(message);
+          // acknowledges a goodbye as the cloud does, after a delay the test may set
+          if (message.action === 'goodbye' && this.goodbyeAckDelayMs !== null) {
+            setTimeout(() => ws.send(JSON.stringify({ type: 'goodbye-ack' })), this.goodbyeAckDelayMs);
+          }
+        });
         ws.on('close', () => this.sockets.delete(ws));
       });
     });
