@@ -4,24 +4,16 @@ import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from '
 import authorizerFixture from './testing/fixtures/websocket-connect-authorizer-request.json' with {
   type: 'json',
 };
-import { type Handlers, registerPrinter, setAccepting } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter, setAccepting } from './testing/flows.ts';
 
-type Handler = Parameters<typeof call>[0];
 let cloud: TestCloud;
-let handlers: Handlers & { terminal: Handler; print: Handler; connect: Handler; authorizer: Handler };
+let handlers: Handlers;
 let token: string;
 let jpeg: Buffer;
 
 beforeAll(async () => {
   cloud = await startTestCloud();
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-    print: (await import('./print-request/handler.ts')).handler,
-    connect: (await import('./connect/handler.ts')).handler,
-    authorizer: (await import('./connect/authorizer.ts')).handler,
-  };
+  handlers = await loadHandlers();
   token = await registerPrinter(handlers, cloud, 'ws-1', { accepting: true });
   jpeg = await sharp({ create: { width: 32, height: 32, channels: 3, background: 'green' } })
     .jpeg()

@@ -6,24 +6,17 @@ import { ENV } from '../core/config.ts';
 import { HELD_JOB_DAYS } from '../core/retention.ts';
 import { OPEN_JOBS_INDEX } from '../core/tables.ts';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import { type Handlers, registerPrinter } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
-type Handler = Parameters<typeof call>[0];
 let cloud: TestCloud;
-let handlers: Handlers & { print: Handler; jobs: Handler; terminal: Handler };
+let handlers: Handlers;
 let jpeg: Buffer;
 let token: string;
 let otherToken: string;
 
 beforeAll(async () => {
   cloud = await startTestCloud({ POLL_INTERVAL_SECONDS: '7', LEASE_SECONDS: '2' });
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    print: (await import('./print-request/handler.ts')).handler,
-    jobs: (await import('./jobs/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-  };
+  handlers = await loadHandlers();
   jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'blue' } })
     .jpeg()
     .toBuffer();

@@ -1,24 +1,17 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import { type Handlers, registerPrinter, setAccepting } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter, setAccepting } from './testing/flows.ts';
 
-type Handler = Parameters<typeof call>[0];
 let cloud: TestCloud;
-let handlers: Handlers & { print: Handler; jobs: Handler; terminal: Handler };
+let handlers: Handlers;
 let counters: typeof import('../adapters/aws-clients.ts');
 let jpeg: Buffer;
 let token: string;
 
 beforeAll(async () => {
   cloud = await startTestCloud({ MAX_DOCUMENT_BYTES: '200000' });
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    print: (await import('./print-request/handler.ts')).handler,
-    jobs: (await import('./jobs/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-  };
+  handlers = await loadHandlers();
   counters = await import('../adapters/aws-clients.ts');
   jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } })
     .jpeg()

@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import { type Handlers, registerPrinter } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
-type Handler = Parameters<typeof call>[0];
 let cloud: TestCloud;
-let handlers: Handlers & { terminal: Handler; print: Handler; connect: Handler };
+let handlers: Handlers;
 let jpeg: Buffer;
 /** API Gateway's @connections API as the cloud sees it: `live` connections take posts, others are gone (410). */
 let connections: Server;
@@ -35,13 +34,7 @@ beforeAll(async () => {
   cloud = await startTestCloud({
     WS_CALLBACK_URL: `http://127.0.0.1:${(connections.address() as AddressInfo).port}`,
   });
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-    print: (await import('./print-request/handler.ts')).handler,
-    connect: (await import('./connect/handler.ts')).handler,
-  };
+  handlers = await loadHandlers();
   jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: 'red' } })
     .jpeg()
     .toBuffer();

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import { type Handlers, registerPrinter } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
 let cloud: TestCloud;
-let handlers: Handlers & { terminal: Parameters<typeof call>[0] };
+let handlers: Handlers;
 /** A stand-in for API Gateway's @connections API: records posts and deletes. */
 let connections: Server;
 const connectionCalls: Array<{ method: string; url: string; body: string }> = [];
@@ -27,11 +27,7 @@ beforeAll(async () => {
     POLL_INTERVAL_SECONDS: '1',
     WS_CALLBACK_URL: `http://127.0.0.1:${(connections.address() as AddressInfo).port}`,
   });
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-  };
+  handlers = await loadHandlers();
 });
 
 afterAll(async () => {
@@ -237,9 +233,8 @@ describe('GET /claim pages', () => {
 describe('re-registering an existing printer', () => {
   it('replaces the old token and revokes the old push connection', async () => {
     // Prepare
-    const connectHandler = (await import('./connect/handler.ts')).handler;
     const oldToken = await registerPrinter(handlers, cloud, 'rereg-1', { accepting: true });
-    await connectHandler(
+    await handlers.connect(
       {
         requestContext: {
           routeKey: '$connect',

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import { type Handlers, registerPrinter } from './testing/flows.ts';
+import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
-type Handler = Parameters<typeof call>[0];
 let cloud: TestCloud;
-let handlers: Handlers & { terminal: Handler };
+let handlers: Handlers;
 let token: string;
 
 beforeAll(async () => {
   cloud = await startTestCloud({ WS_URL: 'wss://ws.example.test/prod' });
-  handlers = {
-    register: (await import('./register/handler.ts')).handler,
-    printerCommands: (await import('./printer-commands/handler.ts')).handler,
-    terminal: (await import('./terminal/handler.ts')).handler,
-  };
+  handlers = await loadHandlers();
   token = await registerPrinter(handlers, cloud, 'tm-1', { accepting: true });
   await registerPrinter(handlers, cloud, 'tm-2');
 });

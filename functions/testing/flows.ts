@@ -8,6 +8,24 @@ type Handler = Parameters<typeof call>[0];
 export interface Handlers {
   register: Handler;
   printerCommands: Handler;
+  terminal: Handler;
+  print: Handler;
+  jobs: Handler;
+  connect: Handler;
+  authorizer: Handler;
+}
+
+/** Imports every handler module: call it after the test cloud has set the environment they read. */
+export async function loadHandlers(): Promise<Handlers> {
+  return {
+    register: (await import('../register/handler.ts')).handler,
+    printerCommands: (await import('../printer-commands/handler.ts')).handler,
+    terminal: (await import('../terminal/handler.ts')).handler,
+    print: (await import('../print-request/handler.ts')).handler,
+    jobs: (await import('../jobs/handler.ts')).handler,
+    connect: (await import('../connect/handler.ts')).handler,
+    authorizer: (await import('../connect/authorizer.ts')).handler,
+  };
 }
 
 /** Starts a registration, claims it with the owner key and polls the access token. */
