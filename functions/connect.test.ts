@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
-import authorizerFixture from './testing/fixtures/websocket-connect-authorizer-request.json' with {
+import authorizerFixture from '../test/fixtures/apigw/websocket-connect-authorizer-request.json' with {
   type: 'json',
 };
 import { type Handlers, loadHandlers, registerPrinter, setAccepting } from './testing/flows.ts';

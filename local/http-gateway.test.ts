@@ -8,7 +8,7 @@ import { type FakeHandlers, fakeHandlers } from './testing/fake-handlers.ts';
 import { shapeDifferences } from './testing/shape.ts';
 
 const fixture = JSON.parse(
-  readFileSync(new URL('../../shared/fixtures/apigw/http-api-v2-request.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../test/fixtures/apigw/http-api-v2-request.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
 /** A raw request, so repeated headers and cookies go out exactly as written. */

@@ -17,7 +17,7 @@ import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 
 const fixture = JSON.parse(
   readFileSync(
-    new URL('../../shared/fixtures/apigw/websocket-connect-authorizer-request.json', import.meta.url),
+    new URL('../test/fixtures/apigw/websocket-connect-authorizer-request.json', import.meta.url),
     'utf8',
   ),
 ) as Record<string, unknown>;

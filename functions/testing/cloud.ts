@@ -55,7 +55,7 @@ export interface EventInput {
   token?: string;
 }
 
-/** An HTTP API payload-v2 event shaped like /work/shared/fixtures/apigw/http-api-v2-request.json. */
+/** An HTTP API payload-v2 event shaped like test/fixtures/apigw/http-api-v2-request.json. */
 export function httpEvent(routeKey: string, input: EventInput = {}): APIGatewayProxyEventV2 {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => input.pathParameters?.[name] ?? '');
