@@ -53,21 +53,23 @@ describe('file engine', () => {
 
 describe('ipp engine (ipptool)', () => {
   it('says clearly when ipptool is missing', async () => {
-    const device = ippDevice('ipp://printer.local/ipp/print', '/nonexistent/ipptool');
+    const device = ippDevice('ipp://printer.local/ipp/print', { ipptool: '/nonexistent/ipptool' });
     await expect(device.open()).rejects.toThrow(/cups-ipp-utils/);
   });
 
-  it('runs a Print-Job test with the document, copies and job name', async () => {
+  it('runs a Print-Job test with the document, copies and a job name carrying the cloud job id', async () => {
     // Prepare: an ipptool stand-in that records what it was asked
     const { dir, document } = await spooled();
     const log = join(dir, 'calls.log');
     const tool = join(dir, 'ipptool');
     await writeFile(
       tool,
-      `#!/bin/sh\necho "$@" >> ${log}\nfor last; do :; done\ncat "$last" >> ${log}\necho "printer-state (enum) = idle"\nexit 0\n`,
+      '#!/bin/sh\n' +
+        `for arg; do echo "$arg" >> ${log}; done\nfor last; do :; done\ncat "$last" >> ${log}\n` +
+        'echo "job-id (integer) = 7"\necho "job-state (enum) = completed"\necho "printer-state (enum) = idle"\n',
     );
     await chmod(tool, 0o755);
-    const device = ippDevice('ipp://127.0.0.1:631/ipp/print', tool);
+    const device = ippDevice('ipp://127.0.0.1:631/ipp/print', { ipptool: tool });
 
     // Act
     await device.open();
@@ -84,10 +86,14 @@ describe('ipp engine (ipptool)', () => {
     // Assess
     const calls = await readFile(log, 'utf8');
     expect(result).toEqual({ impressions: 4 });
-    expect(calls).toContain(`-f ${document} ipp://127.0.0.1:631/ipp/print`);
+    expect(calls).toContain(`-f\n${document}\n`);
     expect(calls).toContain('OPERATION Print-Job');
-    expect(calls).toContain('ATTR integer copies 2');
-    expect(calls).toContain('ATTR name job-name "Say \\"hi\\""');
+    expect(calls).toContain('ATTR integer copies $copies');
+    expect(calls).toContain('-d\ncopies=2\n');
+    expect(calls).toContain('ATTR name job-name "$job_name"');
+    expect(calls).toContain('-d\njob_name=Say "hi" (cloudprint J1)\n');
+    expect(calls).toContain('ATTR integer job-id $engine_job');
+    expect(calls).toContain('-d\nengine_job=7\n');
     expect(status).toEqual({ state: 'idle', reasons: [] });
   });
 
@@ -99,7 +105,7 @@ describe('ipp engine (ipptool)', () => {
     await chmod(tool, 0o755);
 
     // Act
-    const error = await ippDevice('ipp://127.0.0.1:631/ipp/print', tool)
+    const error = await ippDevice('ipp://127.0.0.1:631/ipp/print', { ipptool: tool })
       .print({ jobId: 'J1', printerId: 'P1', title: 'x', pages: 1, copies: 1, document })
       .catch((e: unknown) => e);
 
