@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileDevice } from './device-file.ts';
 import { DeviceError } from './device-port.ts';
 import { harness, until } from './testing-fakes.ts';
 
@@ -277,6 +278,33 @@ describe('the journal: never print twice, never lose a job', () => {
       Buffer.from(first.cloud.jobs.get(jobId)?.document ?? []),
     );
     expect(await again.printedFiles()).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
+  });
+
+  it('a job the engine is still busy with after a restart does not keep the client from connecting', async () => {
+    // Prepare: a crash with the job on its way to the engine; after the restart the engine takes
+    // long to answer about it (a printer still printing it, or busy)
+    const first = await online();
+    const jobId = await first.cloud.addJob();
+    first.device.print = () => new Promise(() => {});
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.store.data.journal[jobId]?.step === 'printing', 'on its way to the engine');
+    await first.printer.shutdown();
+    let answer: (result: { impressions: number }) => void = () => {};
+    const engine = fileDevice(join(first.dir, 'out'));
+    engine.follow = () =>
+      new Promise((resolve) => {
+        answer = resolve;
+      });
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud, engine });
+    await until(() => again.printer.snapshot().connection === 'connected', 'connected meanwhile');
+
+    // Assess: connected while the job is followed; once the engine answers, it is reported
+    expect(first.cloud.jobs.get(jobId)?.state).toBe('processing');
+    answer({ impressions: 1 });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
+    expect(again.device.printed).toEqual([]);
   });
 
   it('a held job stays held across a restart and prints when the condition is gone', async () => {
