@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ippDevice, tonerLevel } from './device-ipp.ts';
 import { harness, makePdf, until } from './testing-fakes.ts';
+import { StubCloud } from './testing-http-cloud.ts';
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -440,5 +443,69 @@ describe('ipp engine: a restart never prints twice, a busy printer never aborts'
     expect(h.device.printed).toEqual([jobId]);
     expect(await printerPdfs(spool)).toHaveLength(2);
     expect(h.cloud.jobs.get(jobId)?.reports.map((r) => r.state)).toEqual(['processing', 'completed']);
+  });
+});
+
+describe('printer-client killed while the printer prints its job (a real crash)', () => {
+  it('SIGKILL mid-print, restarted on the same state dir: the job is followed on the printer, printed once, completed once', async () => {
+    // Prepare: the printer takes 4 s per job; printer-client as a process against the stub cloud
+    const { uri, spool, dir } = await realPrinter(await slowCommand(4));
+    const cloud = await new StubCloud().start();
+    cleanup.push(() => cloud.stop());
+    const stateDir = await mkdtemp(join(tmpdir(), 'cloudprint-crash-'));
+    const args = [MAIN, '--server', cloud.url, '--printer-id', 'P1', '--state-dir', stateDir];
+    const launch = () => start(process.execPath, [...args, '--ui-port', '0', '--engine', uri]);
+    const first = launch();
+    const url = async (proc: ReturnType<typeof start>) => {
+      let found = '';
+      await until(
+        () => {
+          found = /control API at (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '';
+          return found !== '';
+        },
+        () => proc.output(),
+        20_000,
+      );
+      return found;
+    };
+    const api = await url(first);
+    await until(
+      async () => ((await (await fetch(`${api}/api/state`)).json()) as { registered: boolean }).registered,
+      () => first.output(),
+      10_000,
+    );
+    await fetch(`${api}/api/service`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    await until(
+      () => cloud.sockets.size > 0,
+      () => first.output(),
+      10_000,
+    );
+    const jobId = await cloud.addJob('Crash report');
+    cloud.push({ type: 'job-available', jobId, printerId: 'P1' });
+    await until(
+      async () => (await jobState(uri, dir)) === 'processing',
+      () => first.output(),
+      15_000,
+    );
+
+    // Act: killed while the printer prints; started again at once
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const again = launch();
+    await until(
+      () => cloud.jobs.get(jobId)?.state === 'completed',
+      () => again.output(),
+      30_000,
+    );
+
+    // Assess: one job on the printer, completed there; the cloud told completed once, never aborted
+    expect(await printerPdfs(spool)).toHaveLength(1);
+    expect(await jobState(uri, dir)).toBe('completed');
+    const states = cloud
+      .find('PUT', `/jobs/${jobId}/state`)
+      .map((request) => (request.body as { state: string }).state);
+    expect(states.filter((state) => state === 'completed')).toHaveLength(1);
+    expect(states).not.toContain('aborted');
+    expect(again.output()).toContain('followed, not printed again');
   });
 });
