@@ -24,11 +24,17 @@ function sleeper(): ChildProcess {
 }
 
 /** Another process that takes the lock (as printer-client's main does) and says what happened. */
-function holder(dir: string, kind: 'abstract' | 'file' = 'abstract') {
+function holder(dir: string, kind: 'abstract' | 'file' = 'abstract', withChild = false) {
+  // withChild: once locked, it starts a child that outlives it (as an ipptool run may)
   const script = `
+    import { spawn } from 'node:child_process';
     import { lockStateDir } from ${JSON.stringify(LOCK_MODULE)};
     lockStateDir(${JSON.stringify(dir)}, { kind: ${JSON.stringify(kind)} }).then(
-      () => { console.log('locked'); setInterval(() => {}, 60_000); },
+      () => {
+        if (${withChild}) console.log('child ' + spawn('sleep', ['60'], { stdio: 'ignore', detached: true }).pid);
+        console.log('locked');
+        setInterval(() => {}, 60_000);
+      },
       (error) => { console.log('refused: ' + error.message); process.exit(3); },
     );`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -108,6 +114,26 @@ describe('state dir lock (a socket the kernel frees when its holder dies)', () =
 
     // Assess
     expect(lock.address).toMatch(/^\0cloudprint\/state-lock\//);
+    await lock.release();
+  });
+
+  it('a child the holder started (an ipptool run) does not keep the lock once the holder is dead', async () => {
+    // Prepare
+    const dir = await stateDir();
+    const first = holder(dir, 'abstract', true);
+    await first.settled();
+    const child = Number(/child (\d+)/.exec(first.output())?.[1]);
+    cleanup.push(async () => {
+      process.kill(child, 'SIGKILL');
+    });
+
+    // Act
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const lock = await lockStateDir(dir);
+
+    // Assess: the child still runs, and the dir is ours
+    expect(() => process.kill(child, 0)).not.toThrow();
     await lock.release();
   });
 
