@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ippDevice, tonerLevel } from './device-ipp.ts';
-import { harness, until } from './testing-fakes.ts';
+import { harness, makePdf, until } from './testing-fakes.ts';
+import { StubCloud } from './testing-http-cloud.ts';
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -303,5 +306,206 @@ describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
     expect(h.device.printed).toEqual([jobId]);
     expect((await readdir(spool)).filter((file) => file.endsWith('.pdf'))).toHaveLength(1);
     expect(h.printer.snapshot()).toMatchObject({ acceptingJobs: true, supplies: { toner: 90 } });
+  });
+});
+
+/** A print command that takes `seconds` to "print" each job, so a job is still printing when wanted. */
+async function slowCommand(seconds: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cloudprint-ippcmd-'));
+  const command = join(dir, 'print.sh');
+  await writeFile(command, `#!/bin/sh\nsleep ${seconds}\nexit 0\n`);
+  await chmod(command, 0o755);
+  return command;
+}
+
+async function printerPdfs(spool: string): Promise<string[]> {
+  return (await readdir(spool)).filter((file) => file.endsWith('.pdf')).sort();
+}
+
+describe('ipp engine: a restart never prints twice, a busy printer never aborts', () => {
+  it.each([
+    ['before its job-id was journaled (found by the cloud job id in job-name)', false],
+    ['after its job-id was journaled (followed by job-id)', true],
+  ])(
+    'a crash right after the printer took the job, %s: the restart follows it; one print, completed',
+    async (_, journaled) => {
+      // Prepare: a printer that takes 3 s per job; the process dies as soon as the printer has the job
+      const { uri, device, spool, dir } = await realPrinter(await slowCommand(3));
+      const first = await harness({ engine: device });
+      await first.printer.setService(true);
+      await until(() => first.printer.snapshot().connection === 'connected', 'connected');
+      let crashed = false;
+      const never = new Promise<never>(() => {});
+      first.device.print = async (request, progress) => {
+        await device.print(request, {
+          accepted: async (ref) => {
+            if (journaled) await progress?.accepted?.(ref);
+            crashed = true;
+            await never;
+          },
+        });
+        crashed = true;
+        return never;
+      };
+      const jobId = await first.cloud.addJob({ title: 'Minutes, "draft" [v2]', pages: 2 });
+      first.cloud.socket?.push({ type: 'job-available', jobId });
+      await until(
+        () => crashed,
+        () => first.logs.join('\n'),
+        15_000,
+      );
+      await first.printer.shutdown();
+
+      // Act: restarted on the same state dir while the printer is still printing the job
+      const again = await harness({ dir: first.dir, cloud: first.cloud, engine: ippDevice(uri) });
+      await until(
+        () => first.cloud.jobs.get(jobId)?.state === 'completed',
+        () => again.logs.join('\n'),
+        30_000,
+      );
+
+      // Assess: the printer got the job once and finished it; the cloud was told completed, once
+      expect(again.device.printed).toEqual([]);
+      expect(await printerPdfs(spool)).toHaveLength(1);
+      expect(await jobState(uri, dir)).toBe('completed');
+      const reports = first.cloud.jobs.get(jobId)?.reports ?? [];
+      expect(reports).toEqual([{ state: 'processing' }, { state: 'completed', impressions: 2 }]);
+      expect(again.logs.join('\n')).toContain('followed, not printed again');
+    },
+  );
+
+  it('a job the journal says was on its way but the printer never got: printed once after the restart', async () => {
+    // Prepare: the process dies after journaling "printing", before Print-Job
+    const { uri, device, spool } = await realPrinter();
+    const first = await harness({ engine: device });
+    await first.printer.setService(true);
+    await until(() => first.printer.snapshot().connection === 'connected', 'connected');
+    first.device.print = () => new Promise(() => {});
+    const jobId = await first.cloud.addJob();
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.store.data.journal[jobId]?.step === 'printing', 'journaled');
+    await first.printer.shutdown();
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud, engine: ippDevice(uri) });
+    await until(
+      () => first.cloud.jobs.get(jobId)?.state === 'completed',
+      () => again.logs.join('\n'),
+      30_000,
+    );
+
+    // Assess
+    expect(again.device.printed).toEqual([jobId]);
+    expect(await printerPdfs(spool)).toHaveLength(1);
+  });
+
+  it('a busy printer (server-error-busy) is offered the job again with backoff until it takes it; never aborted', async () => {
+    // Prepare: the printer (one job at a time) is busy with a 3 s job from someone else
+    const { uri, spool, dir } = await realPrinter(await slowCommand(3));
+    const busy = join(dir, 'other.test');
+    await writeFile(
+      busy,
+      `{
+  OPERATION Print-Job
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR name requesting-user-name someone-else
+  ATTR mimeMediaType document-format application/pdf
+  FILE $filename
+  STATUS successful-ok
+}
+`,
+    );
+    const document = join(dir, 'other.pdf');
+    await writeFile(document, await makePdf());
+    const other = start('ipptool', ['-t', '-f', document, uri, busy]);
+    await until(() => !other.running(), 'the other job submitted', 10_000);
+    expect(other.output()).toContain('[PASS]');
+    const engine = ippDevice(uri, { retry: { baseMs: 200, maxMs: 1_000 } });
+    const h = await harness({ engine });
+    await h.printer.setService(true);
+    await until(() => h.printer.snapshot().connection === 'connected', 'connected');
+
+    // Act
+    const jobId = await h.cloud.addJob();
+    h.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(
+      () => h.cloud.jobs.get(jobId)?.state === 'completed',
+      () => h.logs.join('\n'),
+      30_000,
+    );
+
+    // Assess: refused as busy at least once, waited, then printed once; no abort reported
+    const waits = h.logs.filter((line) => line.includes('cannot take it now (server-error-busy)'));
+    expect(waits.length).toBeGreaterThan(0);
+    expect(h.device.printed).toEqual([jobId]);
+    expect(await printerPdfs(spool)).toHaveLength(2);
+    expect(h.cloud.jobs.get(jobId)?.reports.map((r) => r.state)).toEqual(['processing', 'completed']);
+  });
+});
+
+describe('printer-client killed while the printer prints its job (a real crash)', () => {
+  it('SIGKILL mid-print, restarted on the same state dir: the job is followed on the printer, printed once, completed once', async () => {
+    // Prepare: the printer takes 4 s per job; printer-client as a process against the stub cloud
+    const { uri, spool, dir } = await realPrinter(await slowCommand(4));
+    const cloud = await new StubCloud().start();
+    cleanup.push(() => cloud.stop());
+    const stateDir = await mkdtemp(join(tmpdir(), 'cloudprint-crash-'));
+    const args = [MAIN, '--server', cloud.url, '--printer-id', 'P1', '--state-dir', stateDir];
+    const launch = () => start(process.execPath, [...args, '--ui-port', '0', '--engine', uri]);
+    const first = launch();
+    const url = async (proc: ReturnType<typeof start>) => {
+      let found = '';
+      await until(
+        () => {
+          found = /control API at (http:\/\/\S+)/.exec(proc.output())?.[1] ?? '';
+          return found !== '';
+        },
+        () => proc.output(),
+        20_000,
+      );
+      return found;
+    };
+    const api = await url(first);
+    await until(
+      async () => ((await (await fetch(`${api}/api/state`)).json()) as { registered: boolean }).registered,
+      () => first.output(),
+      10_000,
+    );
+    await fetch(`${api}/api/service`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    await until(
+      () => cloud.sockets.size > 0,
+      () => first.output(),
+      10_000,
+    );
+    const jobId = await cloud.addJob('Crash report');
+    cloud.push({ type: 'job-available', jobId, printerId: 'P1' });
+    await until(
+      async () => (await jobState(uri, dir)) === 'processing',
+      () => first.output(),
+      15_000,
+    );
+
+    // Act: killed while the printer prints; started again at once
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const again = launch();
+    await until(
+      () => cloud.jobs.get(jobId)?.state === 'completed',
+      () => again.output(),
+      30_000,
+    );
+
+    // Assess: one job on the printer, completed there; the cloud told completed once, never aborted
+    expect(await printerPdfs(spool)).toHaveLength(1);
+    expect(await jobState(uri, dir)).toBe('completed');
+    const states = cloud
+      .find('PUT', `/jobs/${jobId}/state`)
+      .map((request) => (request.body as { state: string }).state);
+    expect(states.filter((state) => state === 'completed')).toHaveLength(1);
+    expect(states).not.toContain('aborted');
+    expect(again.output()).toContain('followed, not printed again');
   });
 });

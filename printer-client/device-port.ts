@@ -25,11 +25,30 @@ export interface DeviceStatus {
   supplies?: { toner?: number };
 }
 
+/** What an engine tells while it prints a job. */
+export interface PrintProgress {
+  /**
+   * The engine has taken the job; `ref` is its own id for it. Awaited before the engine's result
+   * is, so the journal holds the ref before anything else happens.
+   */
+  accepted?(ref: string): Promise<void>;
+  /** The engine cannot take the job yet (busy, not accepting): it tries again in `ms`. */
+  waiting?(reason: string, ms: number): void;
+}
+
 export interface DevicePort {
   readonly uri: string;
   /** Checks the device is usable; throws a DeviceError saying why not. */
   open(): Promise<void>;
-  print(request: PrintRequest): Promise<PrintResult>;
+  /** Hands the job to the engine and waits for it to finish there. */
+  print(request: PrintRequest, progress?: PrintProgress): Promise<PrintResult>;
+  /**
+   * After a restart, a job that was being handed to the engine when the process stopped: finds it
+   * there (by `ref` when the engine's id was journaled, else by the cloud job id the job carries),
+   * waits for it to finish and returns its result. null: the engine never got it (print it).
+   * Throws JobFailed when the engine ended it unprinted, any other error when it cannot tell now.
+   */
+  follow(request: PrintRequest, ref?: string): Promise<PrintResult | null>;
   status(): Promise<DeviceStatus>;
 }
 
@@ -41,6 +60,14 @@ export class DeviceError extends Error {
     super(message);
     this.name = 'DeviceError';
     this.reason = reason;
+  }
+}
+
+/** The engine ended the job without printing it (aborted or canceled at the printer): final. */
+export class JobFailed extends DeviceError {
+  constructor(message: string, reason: string) {
+    super(message, reason);
+    this.name = 'JobFailed';
   }
 }
 

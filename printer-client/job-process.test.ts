@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileDevice } from './device-file.ts';
 import { DeviceError } from './device-port.ts';
 import { harness, until } from './testing-fakes.ts';
 
@@ -193,7 +194,7 @@ describe('the journal: never print twice, never lose a job', () => {
     expect(again.store.data.journal[jobId]?.step).toBe('reported');
   });
 
-  it('spooled but not printed before a restart: printed after it, exactly once', async () => {
+  it('on its way to the engine but never there before a restart: printed after it, exactly once', async () => {
     // Prepare: the engine dies mid-job (the process is killed before it prints)
     const first = await online();
     const jobId = await first.cloud.addJob();
@@ -207,7 +208,7 @@ describe('the journal: never print twice, never lose a job', () => {
       return print(request);
     };
     first.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => first.store.data.journal[jobId]?.step === 'spooled', 'spooled');
+    await until(() => first.store.data.journal[jobId]?.step === 'printing', 'on its way to the engine');
     await first.printer.shutdown();
 
     // Act
@@ -218,6 +219,92 @@ describe('the journal: never print twice, never lose a job', () => {
     expect(again.device.printed).toEqual([jobId]);
     expect(await again.printedFiles()).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
     release();
+  });
+
+  it('a crash right after the engine took the job, before the journal knew: not printed again after the restart, completed once', async () => {
+    // Prepare: the engine prints the job, then the process dies before it hears back
+    const first = await online();
+    const jobId = await first.cloud.addJob({ pages: 2 });
+    let crashed = false;
+    const print = first.device.print;
+    first.device.print = async (request, progress) => {
+      await print(request, progress);
+      crashed = true;
+      return new Promise(() => {}); // never returns: the process is gone
+    };
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => crashed, 'the engine printed');
+    await first.printer.shutdown();
+    const printedAt = (await stat(join(first.outDir, `${jobId}.pdf`))).mtimeMs;
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud });
+    await until(() => again.store.data.journal[jobId]?.step === 'reported', 'reported after restart');
+
+    // Assess: the engine's output is the proof; nothing handed to it again
+    expect(again.device.printed).toEqual([]);
+    expect((await stat(join(first.outDir, `${jobId}.pdf`))).mtimeMs).toBe(printedAt);
+    expect(await again.printedFiles()).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
+    const reports = first.cloud.jobs.get(jobId)?.reports ?? [];
+    expect(reports.filter((r) => r.state === 'completed')).toEqual([{ state: 'completed', impressions: 2 }]);
+    expect(reports.map((r) => r.state)).not.toContain('aborted');
+    expect(again.store.data.usage.map((u) => u.jobId)).toEqual([jobId]);
+  });
+
+  it('a crash while the engine was writing: a half-written output is not taken as printed; printed once after the restart', async () => {
+    // Prepare: the process dies with half the document in the engine's temp file
+    const first = await online();
+    const jobId = await first.cloud.addJob({ pages: 3 });
+    let crashed = false;
+    first.device.print = async (request) => {
+      const bytes = await readFile(request.document);
+      await mkdir(first.outDir, { recursive: true });
+      await writeFile(join(first.outDir, `${jobId}.pdf.tmp`), bytes.subarray(0, bytes.length >> 1));
+      crashed = true;
+      return new Promise(() => {});
+    };
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => crashed, 'half written');
+    await first.printer.shutdown();
+    expect(first.store.data.journal[jobId]?.step).toBe('printing');
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'printed after restart');
+
+    // Assess: printed once, whole
+    expect(again.device.printed).toEqual([jobId]);
+    expect(await readFile(join(first.outDir, `${jobId}.pdf`))).toEqual(
+      Buffer.from(first.cloud.jobs.get(jobId)?.document ?? []),
+    );
+    expect(await again.printedFiles()).toEqual([`${jobId}.json`, `${jobId}.pdf`]);
+  });
+
+  it('a job the engine is still busy with after a restart does not keep the client from connecting', async () => {
+    // Prepare: a crash with the job on its way to the engine; after the restart the engine takes
+    // long to answer about it (a printer still printing it, or busy)
+    const first = await online();
+    const jobId = await first.cloud.addJob();
+    first.device.print = () => new Promise(() => {});
+    first.cloud.socket?.push({ type: 'job-available', jobId });
+    await until(() => first.store.data.journal[jobId]?.step === 'printing', 'on its way to the engine');
+    await first.printer.shutdown();
+    let answer: (result: { impressions: number }) => void = () => {};
+    const engine = fileDevice(join(first.dir, 'out'));
+    engine.follow = () =>
+      new Promise((resolve) => {
+        answer = resolve;
+      });
+
+    // Act
+    const again = await harness({ dir: first.dir, cloud: first.cloud, engine });
+    await until(() => again.printer.snapshot().connection === 'connected', 'connected meanwhile');
+
+    // Assess: connected while the job is followed; once the engine answers, it is reported
+    expect(first.cloud.jobs.get(jobId)?.state).toBe('processing');
+    answer({ impressions: 1 });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'completed');
+    expect(again.device.printed).toEqual([]);
   });
 
   it('a held job stays held across a restart and prints when the condition is gone', async () => {

@@ -1,8 +1,10 @@
 /**
  * Jobs, from the cloud's list to paper, with a journal that survives restarts:
- * fetched → spooled (<state-dir>/spool/<jobId>.pdf) → printed → reported.
- * A job is never printed twice (printed-but-unreported is reported on restart, not reprinted) and
- * never lost (a spooled job is printed after a restart). Jobs the resource policy refuses are held
+ * fetched → spooled (<state-dir>/spool/<jobId>.pdf) → printing → printed → reported.
+ * A job is never printed twice: printing is saved before the engine gets the job, and a job left
+ * there by a crash is looked for in the engine and followed (or printed only if the engine never
+ * got it); printed-but-unreported is reported on restart, not reprinted. It is never lost either (a
+ * spooled job is printed after a restart). Jobs the resource policy refuses are held
  * (processing-stopped) and printed, oldest first, once the condition is gone (patent T662–T674).
  * Every job operation runs one at a time, in order.
  */
@@ -10,7 +12,13 @@ import { rm, writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
 import type { Clock } from './clock.ts';
 import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } from './cloud-api.ts';
-import { DeviceError, type DevicePort } from './device-port.ts';
+import {
+  DeviceError,
+  type DevicePort,
+  JobFailed,
+  type PrintRequest,
+  type PrintResult,
+} from './device-port.ts';
 import type { JournalEntry, PrinterStore } from './printer-store.ts';
 import {
   type Condition,
@@ -76,6 +84,7 @@ export class JobProcessor {
           this.deps.log(`a job taken before the restart is not spooled yet: ${message(error)}`);
         });
       }
+      await this.followPrinting();
       await this.reportPrinted();
       await this.resumeHeld();
       for (const entry of this.unheldSpooled()) await this.advance(entry);
@@ -91,6 +100,7 @@ export class JobProcessor {
     const run = this.exclusive(async () => {
       this.queuedDrain = null;
       await this.finishFetched(token);
+      await this.followPrinting();
       await this.reportPrinted();
       const listing = await this.deps.cloud.listFetchable(token, this.deps.printerId);
       const jobs = [...listing.jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -186,6 +196,7 @@ export class JobProcessor {
   /** Moves one job on from wherever the journal says it is. */
   private async advance(entry: JournalEntry): Promise<void> {
     if (entry.step === 'printed') return this.report(entry);
+    if (entry.step === 'printing') return this.follow(entry);
     if (entry.step !== 'spooled' || entry.heldFor) return;
     // Held jobs go first: a new job waits behind them, for the same reason.
     const waiting = this.held();
@@ -231,39 +242,106 @@ export class JobProcessor {
   }
 
   private async print(entry: JournalEntry): Promise<void> {
-    const { store, device, printerId, resources, log } = this.deps;
-    const job = need(entry);
+    const { store, device, log } = this.deps;
     // The engine starts: processing (again, after a hold). A job canceled meanwhile is not printed.
     if ((await this.sendState(entry, { state: 'processing' })) === 'gone') return this.forget(entry);
-    this.printing = true;
-    this.deps.onStatusChange();
-    try {
-      const result = await device.print({
-        jobId: entry.jobId,
-        printerId,
-        title: entry.title,
-        pages: job.pages,
-        copies: job.copies,
-        document: store.spoolPath(entry.jobId),
-      });
-      const used = consumption(job, resources);
-      const supplies = store.data.supplies;
-      supplies.toner = Math.max(0, round(supplies.toner - used.toner));
-      supplies.paper = Math.max(0, supplies.paper - used.sheets);
-      store.data.usage.push({ jobId: entry.jobId, toner: used.toner, sheets: used.sheets, at: this.now() });
-      entry.outcome = 'completed';
-      entry.impressions = result.impressions;
-      log(`job ${entry.jobId} printed (${result.impressions} impressions)`);
-    } catch (error) {
-      entry.outcome = 'aborted';
-      entry.reasons = [error instanceof DeviceError ? error.reason : 'document-unprintable-error'];
-      log(`job ${entry.jobId} failed: ${message(error)}`);
-    } finally {
-      this.printing = false;
-    }
-    entry.step = 'printed';
+    // Saved before the engine gets the job: from here on a restart asks the engine, never feeds it again.
+    entry.step = 'printing';
+    entry.engineRef = undefined;
     entry.updatedAt = this.now();
     await store.save();
+    this.started();
+    try {
+      const result = await device.print(this.request(entry), {
+        accepted: async (ref) => {
+          entry.engineRef = ref;
+          await store.save();
+        },
+        waiting: (reason, ms) =>
+          log(`job ${entry.jobId}: the printer cannot take it now (${reason}), again in ${ms} ms`),
+      });
+      this.printed(entry, result);
+    } catch (error) {
+      this.failed(entry, error);
+    }
+    await this.finished(entry);
+  }
+
+  /**
+   * A job the journal says was being handed to the engine when the process stopped: the engine is
+   * asked. It has the job: follow it to its end. It never got it: back to spooled, printed as usual.
+   * It cannot tell now (unreachable): the job stays here and is asked about again at the next drain.
+   */
+  private async follow(entry: JournalEntry): Promise<void> {
+    const { store, device, log } = this.deps;
+    this.started();
+    let result: PrintResult | null;
+    try {
+      result = await device.follow(this.request(entry), entry.engineRef);
+    } catch (error) {
+      if (!(error instanceof JobFailed)) {
+        this.printing = false;
+        this.deps.onStatusChange();
+        log(`job ${entry.jobId}: cannot tell yet whether the engine has it: ${message(error)}`);
+        return;
+      }
+      this.failed(entry, error);
+      return this.finished(entry);
+    }
+    if (result) {
+      log(`job ${entry.jobId} was handed to the engine before the restart: followed, not printed again`);
+      this.printed(entry, result);
+      return this.finished(entry);
+    }
+    this.printing = false;
+    log(`job ${entry.jobId} never reached the engine before the restart: printing it`);
+    entry.step = 'spooled';
+    entry.updatedAt = this.now();
+    await store.save();
+    await this.advance(entry);
+  }
+
+  private request(entry: JournalEntry): PrintRequest {
+    const job = need(entry);
+    return {
+      jobId: entry.jobId,
+      printerId: this.deps.printerId,
+      title: entry.title,
+      pages: job.pages,
+      copies: job.copies,
+      document: this.deps.store.spoolPath(entry.jobId),
+    };
+  }
+
+  private started(): void {
+    this.printing = true;
+    this.deps.onStatusChange();
+  }
+
+  /** The engine printed the job: supplies used, the outcome recorded. */
+  private printed(entry: JournalEntry, result: PrintResult): void {
+    const { store, resources } = this.deps;
+    const used = consumption(need(entry), resources);
+    const supplies = store.data.supplies;
+    supplies.toner = Math.max(0, round(supplies.toner - used.toner));
+    supplies.paper = Math.max(0, supplies.paper - used.sheets);
+    store.data.usage.push({ jobId: entry.jobId, toner: used.toner, sheets: used.sheets, at: this.now() });
+    entry.outcome = 'completed';
+    entry.impressions = result.impressions;
+    this.deps.log(`job ${entry.jobId} printed (${result.impressions} impressions)`);
+  }
+
+  private failed(entry: JournalEntry, error: unknown): void {
+    entry.outcome = 'aborted';
+    entry.reasons = [error instanceof DeviceError ? error.reason : 'document-unprintable-error'];
+    this.deps.log(`job ${entry.jobId} failed: ${message(error)}`);
+  }
+
+  private async finished(entry: JournalEntry): Promise<void> {
+    this.printing = false;
+    entry.step = 'printed';
+    entry.updatedAt = this.now();
+    await this.deps.store.save();
     this.deps.onStatusChange();
     await this.report(entry);
   }
@@ -309,6 +387,13 @@ export class JobProcessor {
       if (isCloudError(error, 409) || isCloudError(error, 404)) return 'gone';
       this.deps.log(`job ${entry.jobId}: reporting ${report.state} failed: ${message(error)}`);
       return 'failed';
+    }
+  }
+
+  /** Jobs left in the engine's hands by a restart, oldest first. */
+  private async followPrinting(): Promise<void> {
+    for (const entry of Object.values(this.deps.store.data.journal).sort(byAge)) {
+      if (entry.step === 'printing') await this.follow(entry);
     }
   }
 

@@ -2,15 +2,19 @@
  * Everything the device remembers across restarts, in one JSON file in the state dir, written
  * atomically (temp file + rename) so a crash leaves either the old or the new state, never half.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const STOP_POLICIES = ['now', 'never', 'ask', 'after'] as const;
 /** What turning the service off does to accepting-jobs (patent figures 4–7). */
 export type StopPolicy = (typeof STOP_POLICIES)[number];
 
-/** A printed-job journal entry. Steps only move forward: fetched → spooled → printed → reported. */
-export const JOURNAL_STEPS = ['fetched', 'spooled', 'printed', 'reported'] as const;
+/**
+ * A printed-job journal entry. Steps move forward: fetched → spooled → printing → printed → reported
+ * (printing → spooled only when the engine, asked after a restart, never got the job).
+ * printing is saved before the engine gets the job: after a crash the engine is asked, never fed again.
+ */
+export const JOURNAL_STEPS = ['fetched', 'spooled', 'printing', 'printed', 'reported'] as const;
 export type JournalStep = (typeof JOURNAL_STEPS)[number];
 
 export interface JournalEntry {
@@ -23,6 +27,8 @@ export interface JournalEntry {
   pages?: number;
   copies?: number;
   size?: number;
+  /** The engine's own id for the job (ipp: the printer's job-id), once it has taken it. */
+  engineRef?: string;
   /** Set while the job is held (processing-stopped): the IPP reason. */
   heldFor?: string | null;
   /** The final state to report (completed | aborted) once printed or failed; canceled: the cloud ended it first. */
@@ -124,7 +130,14 @@ export class PrinterStore {
       this.dirty = false;
       this.prune();
       const temp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temp, `${JSON.stringify(this.data, null, 2)}\n`);
+      // Flushed before the rename: after a power cut the journal is the old one or the new one.
+      const file = await openFile(temp, 'w');
+      try {
+        await file.writeFile(`${JSON.stringify(this.data, null, 2)}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await rename(temp, this.file);
     });
     return this.writing;

@@ -126,9 +126,9 @@ export class Printer {
 
   async start(): Promise<void> {
     await this.config.device.open();
-    await this.jobs
-      .recover()
-      .catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
+    // Not awaited: following a job the engine still prints, or waiting for a busy printer, can take
+    // minutes, and the connection must not wait for it (job work queues behind it anyway).
+    void this.jobs.recover().catch((error: unknown) => this.config.log(`recovering jobs: ${message(error)}`));
     const registered = this.config.store.data.token !== null;
     if (registered) this.outbox.kick(); // an instruction saved but not sent before the restart
     await this.service.restore();

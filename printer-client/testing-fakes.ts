@@ -322,18 +322,20 @@ export class FakeCloud implements CloudApi {
   }
 }
 
-/** Counts prints, so a test can prove a job was printed exactly once. */
+/** Counts jobs handed to the engine, so a test can prove a job was printed exactly once. */
 export function countingDevice(inner: DevicePort): DevicePort & { printed: string[]; failWith?: Error } {
   const device: DevicePort & { printed: string[]; failWith?: Error } = {
     uri: inner.uri,
     printed: [],
     open: () => inner.open(),
     status: () => inner.status(),
-    async print(request) {
+    async print(request, progress) {
       if (device.failWith) throw device.failWith;
       device.printed.push(request.jobId);
-      return inner.print(request);
+      return inner.print(request, progress);
     },
+    /** Not counted: following a job the engine already has prints nothing. */
+    follow: (request, ref) => inner.follow(request, ref),
   };
   return device;
 }
