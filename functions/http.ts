@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import { logger } from '../adapters/logger.ts';
 import { authenticate, type Principal } from '../core/auth.ts';
-import { BadRequestError, HttpError, NotFoundError } from '../core/errors.ts';
+import { BadRequestError, HttpError, NotFoundError, PayloadTooLargeError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -79,7 +79,20 @@ export function bodySize(event: HttpEvent): number {
   return Math.floor((event.body.length * 3) / 4) - padding;
 }
 
+/**
+ * JSON bodies are small (the largest is a printer's capabilities): a bigger one is refused before it is
+ * decoded or parsed, so no request spends memory or time on a megabyte of JSON.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
 export function jsonBody(event: HttpEvent): unknown {
+  const size = bodySize(event);
+  if (size > MAX_JSON_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `body: the JSON body is ${size} bytes; the limit is ${MAX_JSON_BODY_BYTES} bytes`,
+      { field: 'body', limit: MAX_JSON_BODY_BYTES },
+    );
+  }
   const text = Buffer.from(bodyBytes(event)).toString('utf8');
   if (!text.trim()) throw new BadRequestError('A JSON body is required');
   try {
