@@ -13,7 +13,8 @@ import type { Ports } from '../core/ports.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
+/** `context` gives the request's deadline (`getRemainingTimeInMillis`). */
+export type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 /** `"POST /v1/printers/{printerId}/jobs"` → handler. */
 export type RouteTable = Record<string, RouteHandler>;
 
@@ -159,9 +160,9 @@ export function httpHandler(routes: RouteTable) {
         request.response = errorResponse(request.error);
       },
     })
-    .handler(async (event: HttpEvent) => {
+    .handler(async (event: HttpEvent, context: Context) => {
       const route = routes[event.routeKey];
       if (!route) throw new NotFoundError('route');
-      return route(event);
+      return route(event, context);
     });
 }

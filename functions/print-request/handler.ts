@@ -2,6 +2,7 @@
  * Print requests and uploads. The accepting decision comes first, from one read of the printer:
  * a refused request is answered before its body is decoded, stored or converted (patent T230–T234).
  */
+import type { Context } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
 import type { Principal } from '../../core/auth.ts';
 import { convertDocument } from '../../core/convert.ts';
@@ -62,13 +63,14 @@ async function admitted(
   }
 }
 
-async function printJob(event: HttpEvent): Promise<HttpResult> {
+async function printJob(event: HttpEvent, context: Context): Promise<HttpResult> {
   const principal = await principalOf(event, ports);
   const { printerId } = pathOf(printerParamsSchema, event);
   const printer = await admitted(event, principal, printerId);
   if (!('printerId' in printer)) return printer;
   const contentType = baseContentType(header(event, 'content-type'));
   const key = idempotencyKey(event);
+  const deadline = ports.clock.now().getTime() + context.getRemainingTimeInMillis();
   if (contentType === 'application/json') {
     const body = bodyOf(uploadJobBodySchema, event);
     const accepted = await submitUpload(ports, convertDocument, {
@@ -77,6 +79,7 @@ async function printJob(event: HttpEvent): Promise<HttpResult> {
       uploadId: body.uploadId,
       options: body.options,
       idempotencyKey: key,
+      deadline,
     });
     return json(202, { jobId: accepted.jobId, state: accepted.state });
   }
@@ -90,6 +93,7 @@ async function printJob(event: HttpEvent): Promise<HttpResult> {
     contentType,
     options,
     idempotencyKey: key,
+    deadline,
   });
   return json(202, { jobId: accepted.jobId, state: accepted.state });
 }
