@@ -61,6 +61,17 @@ function isSupported(mime: string): mime is SupportedContentType {
   return (SUPPORTED_CONTENT_TYPES as readonly string[]).includes(mime);
 }
 
+/** The one supported-type check (415): print requests, upload tickets, stored uploads and conversion. */
+export function requireSupportedType(contentType: string): asserts contentType is SupportedContentType {
+  if (!isSupported(contentType)) {
+    const supported = [...SUPPORTED_CONTENT_TYPES];
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${contentType || '(none)'} is not supported; send one of: ${supported.join(', ')}`,
+      { supported },
+    );
+  }
+}
+
 function checkOptions(options: ConvertOptions): void {
   if (!MEDIA.has(options.media) || !FITS.has(options.fit) || !COLORS.has(options.color)) {
     throw new BadRequestError('media, fit or color has a value that is not supported', {
@@ -80,12 +91,7 @@ export async function convertDocument(
   conversions++;
   const declared = normalizeContentType(contentType);
   const supported = [...SUPPORTED_CONTENT_TYPES];
-  if (!isSupported(declared)) {
-    throw new UnsupportedMediaTypeError(
-      `Content-Type ${declared || '(none)'} is not supported; send one of: ${supported.join(', ')}`,
-      { supported },
-    );
-  }
+  requireSupportedType(declared);
   checkOptions(options);
   if (bytes.length === 0) throw new UnprocessableDocumentError('The document is empty');
 

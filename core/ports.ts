@@ -240,11 +240,15 @@ export interface PrintData {
   sourceFormat: string;
 }
 
-/** core/convert.ts `convertDocument`: throws 415 / 422 / 413 errors from core/errors.ts. */
+/**
+ * core/convert.ts `convertDocument` (in process) or core/convert-isolated.ts `convertIsolated` (in a
+ * worker, stopped after `limits.timeoutMs`): throws 415 / 422 / 413 errors from core/errors.ts.
+ */
 export type Converter = (
   bytes: Uint8Array,
   contentType: string,
   options: ConvertOptions,
+  limits?: { timeoutMs: number },
 ) => Promise<PrintData>;
 
 export interface Clock {

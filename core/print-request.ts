@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { decideAccepting } from './accepting.ts';
 import { type Principal, requireTerminal, submitterOf } from './auth.ts';
-import { normalizeContentType, SUPPORTED_CONTENT_TYPES } from './convert.ts';
+import { normalizeContentType, requireSupportedType } from './convert.ts';
 import {
   ConflictError,
   DeadlineExceededError,
@@ -13,7 +13,6 @@ import {
   NotAcceptingJobsError,
   NotFoundError,
   requireSize,
-  UnsupportedMediaTypeError,
 } from './errors.ts';
 import { newJobId, newUploadId } from './ids.ts';
 import type { JobRecord, PrintOptions } from './job.ts';
@@ -42,13 +41,10 @@ export function baseContentType(header: string | undefined): string {
   return normalizeContentType(header ?? '');
 }
 
-export function requireSupportedType(contentType: string): void {
-  if (!(SUPPORTED_CONTENT_TYPES as readonly string[]).includes(contentType)) {
-    throw new UnsupportedMediaTypeError(
-      `Content-Type "${contentType || '(none)'}" cannot be printed; send one of ${SUPPORTED_CONTENT_TYPES.join(', ')}`,
-      { supported: SUPPORTED_CONTENT_TYPES },
-    );
-  }
+/** The one check of a document before any work: a type we print (415) and a size within `max` (413). */
+export function requireDocument(contentType: string, size: number, max: number): void {
+  requireSupportedType(contentType);
+  requireSize(size, max);
 }
 
 /**
@@ -66,6 +62,41 @@ export async function admit(
   const decision = decideAccepting(printer, ports.clock.now());
   if (!decision.accepting) throw new NotAcceptingJobsError(printerId, decision.reason, decision.message);
   return printer;
+}
+
+/** What a print request carries, parsed from HTTP by its handler. */
+export type PrintDocument =
+  /** The document is the request body; `bytes` decodes it only once the request is accepted. */
+  | { kind: 'body'; contentType: string; size: number; bytes: () => Uint8Array }
+  /** The document was uploaded to a presigned URL first. */
+  | { kind: 'upload'; uploadId: string };
+
+export interface PrintRequest {
+  principal: Principal;
+  printerId: string;
+  document: PrintDocument;
+  options: PrintOptions;
+  idempotencyKey?: string | undefined;
+  /** Epoch ms when the caller stops waiting (see Submission.deadline). */
+  deadline?: number | undefined;
+}
+
+/**
+ * The print request in one call: accept or refuse (one read of the printer, patent T210–T234), check the
+ * document's type and size, then store the job. 404 / 503 / 415 / 413 / 422 / 409 from core/errors.ts.
+ */
+export async function requestPrint(
+  ports: PrintPorts,
+  convert: Converter,
+  request: PrintRequest,
+): Promise<Accepted> {
+  const printer = await admit(ports, request.principal, request.printerId);
+  const { document, ...rest } = request;
+  const common = { ...rest, printer };
+  if (document.kind === 'upload')
+    return submitUpload(ports, convert, { ...common, uploadId: document.uploadId });
+  requireDocument(document.contentType, document.size, ports.settings.maxDocumentBytes);
+  return submit(ports, convert, { ...common, bytes: document.bytes(), contentType: document.contentType });
 }
 
 export interface Submission {
@@ -173,8 +204,10 @@ async function submitDocument(
   let documentStored = false;
   try {
     const { bytes, contentType } = await submission.document();
-    requireSize(bytes.byteLength, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
-    const data = await convert(bytes, contentType, submission.options);
+    // The conversion is stopped in time for the document and job writes to end before the deadline.
+    const timeoutMs = deadline - ports.clock.now().getTime() - STORE_RESERVE_MS;
+    requireTime(ports, deadline, STORE_RESERVE_MS);
+    const data = await convert(bytes, contentType, submission.options, { timeoutMs });
     requireTime(ports, deadline);
     documentStored = true;
     await ports.documents.put(documentKey, data.pdf, 'application/pdf');
@@ -223,9 +256,11 @@ async function submitDocument(
 
 /** The write of the job itself must end before the deadline: this much is kept for it. */
 const WRITE_MARGIN_MS = 1500;
+/** Kept after a conversion for storing its PDF (S3) and the job. */
+const STORE_RESERVE_MS = 4000;
 
-function requireTime(ports: PrintPorts, deadline: number): void {
-  if (ports.clock.now().getTime() + WRITE_MARGIN_MS > deadline) {
+function requireTime(ports: PrintPorts, deadline: number, margin = WRITE_MARGIN_MS): void {
+  if (ports.clock.now().getTime() + margin > deadline) {
     throw new DeadlineExceededError(
       'The document took too long to prepare; nothing was stored. Send a smaller document or try again',
     );
@@ -253,8 +288,7 @@ export async function createUpload(
 ): Promise<UploadTicket> {
   await admit(ports, principal, printerId);
   const contentType = baseContentType(body.contentType);
-  requireSupportedType(contentType);
-  requireSize(body.size, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
+  requireDocument(contentType, body.size, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
   const uploadId = newUploadId();
   const expiresAt = new Date(ports.clock.now().getTime() + UPLOAD_URL_SECONDS * 1000);
   const signed = await ports.documents.uploadUrl(uploadKey(printerId, uploadId), {
@@ -291,7 +325,11 @@ export function submitUpload(
       });
       if (!stored) throw new NotFoundError('upload');
       const contentType = baseContentType(stored.contentType);
-      requireSupportedType(contentType);
+      requireDocument(
+        contentType,
+        stored.bytes.byteLength,
+        ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR,
+      );
       return { bytes: stored.bytes, contentType };
     },
     afterStored: () => ports.documents.delete(key),

@@ -134,8 +134,22 @@ export function principalOf(
   return authenticate(header(event, 'authorization'), ports);
 }
 
+/**
+ * Another rendering of an error for some callers (a browser gets a page): undefined leaves the error to
+ * errorResponse. A handler registers its renderers with httpHandler.
+ */
+export type ErrorRenderer = (error: unknown, event: HttpEvent) => HttpResult | undefined;
+
 /** The one error-to-response mapping. */
-export function errorResponse(error: unknown): HttpResult {
+export function errorResponse(
+  error: unknown,
+  event?: HttpEvent,
+  renderers: readonly ErrorRenderer[] = [],
+): HttpResult {
+  for (const render of event ? renderers : []) {
+    const rendered = render(error, event as HttpEvent);
+    if (rendered) return rendered;
+  }
   if (error instanceof HttpError && error.expose) {
     const headers: Record<string, string> = {};
     if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer';
@@ -148,8 +162,8 @@ export function errorResponse(error: unknown): HttpResult {
   return json(status, { error: 'internal', message: 'Internal server error' });
 }
 
-/** A middy handler serving `routes`; an unknown route key answers 404. */
-export function httpHandler(routes: RouteTable) {
+/** A middy handler serving `routes`; an unknown route key answers 404. Errors go to errorResponse. */
+export function httpHandler(routes: RouteTable, renderers: readonly ErrorRenderer[] = []) {
   return middy<HttpEvent, HttpResult, Error, Context>()
     .use({
       before: (request) => {
@@ -157,7 +171,7 @@ export function httpHandler(routes: RouteTable) {
           logger.addContext(request.context);
       },
       onError: (request) => {
-        request.response = errorResponse(request.error);
+        request.response = errorResponse(request.error, request.event, renderers);
       },
     })
     .handler(async (event: HttpEvent, context: Context) => {
