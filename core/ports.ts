@@ -204,6 +204,8 @@ export interface DocumentStore {
     options?: { maxBytes?: number },
   ): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
   delete(key: string): Promise<void>;
+  /** Every object under `prefix`, with when it was last written. */
+  list(prefix: string): Promise<Array<{ key: string; modifiedAt: Date }>>;
   /** A URL that GETs the object until `expiresAt`. */
   downloadUrl(key: string, expiresAt: Date): Promise<string>;
   /**

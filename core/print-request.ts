@@ -17,6 +17,7 @@ import {
 import { newJobId, newUploadId } from './ids.ts';
 import type { JobRecord, PrintOptions } from './job.ts';
 import { JobState } from './job-state.ts';
+import { documentKeyOf } from './orphan-documents.ts';
 import type { Converter, IdempotencyRecord, Ports } from './ports.ts';
 import type { PrinterRecord } from './printer.ts';
 import { pendingExpiresAtEpoch } from './retention.ts';
@@ -200,7 +201,7 @@ async function submitDocument(
     );
     if (!claim.created) return replayOf(ports, printer.printerId, claim.record, fingerprint);
   }
-  const documentKey = `documents/${printer.printerId}/${jobId}.pdf`;
+  const documentKey = documentKeyOf(printer.printerId, jobId);
   let documentStored = false;
   try {
     const { bytes, contentType } = await submission.document();

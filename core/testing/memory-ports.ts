@@ -353,9 +353,25 @@ class MemoryDocuments implements DocumentStore {
   readonly items = new Map<string, { bytes: Uint8Array; contentType: string }>();
   operations = 0;
 
+  /** When each object was written (the fake clock's time). */
+  readonly modified = new Map<string, Date>();
+  private readonly now: () => Date;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.now = now;
+  }
+
   async put(key: string, bytes: Uint8Array, contentType: string) {
     this.operations++;
     this.items.set(key, { bytes, contentType });
+    this.modified.set(key, this.now());
+  }
+
+  async list(prefix: string) {
+    this.operations++;
+    return [...this.items.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => ({ key, modifiedAt: this.modified.get(key) ?? this.now() }));
   }
 
   async get(key: string, options: { maxBytes?: number } = {}) {
@@ -415,7 +431,7 @@ export function memoryPorts(
     registrations: new MemoryRegistrations(),
     credentials: new MemoryCredentials(),
     guards: new MemoryGuards(),
-    documents: new MemoryDocuments(),
+    documents: new MemoryDocuments(() => new Date(now)),
     notifier: new MemoryNotifier(),
     ownerKey: { ownerKeyHash: async () => ownerKeyHash },
     clock: { now: () => new Date(now) },
