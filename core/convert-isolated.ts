@@ -7,7 +7,7 @@
  * one that overran or died is never reused.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { convertDocument } from './convert.ts';
+import { convertDocument, countConversion } from './convert.ts';
 import { HttpError, PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
 import type { ConvertOptions, PrintData } from './ports.ts';
 
@@ -58,6 +58,7 @@ export function convertIsolated(
   options: ConvertOptions,
   limits: IsolationLimits = { timeoutMs: DEFAULT_TIMEOUT_MS },
 ): Promise<PrintData> {
+  countConversion();
   const worker = idle.pop() ?? startWorker();
   worker.ref();
   return new Promise<PrintData>((resolve, reject) => {

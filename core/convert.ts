@@ -51,6 +51,11 @@ export function conversionCount(): number {
   return conversions;
 }
 
+/** Counts a conversion started elsewhere on this thread's behalf (core/convert-isolated.ts: in a worker). */
+export function countConversion(): void {
+  conversions++;
+}
+
 /** `Image/JPEG; charset=binary` → `image/jpeg`; aliases to their canonical type. */
 export function normalizeContentType(contentType: string): string {
   const bare = (contentType.split(';')[0] ?? '').trim().toLowerCase();
