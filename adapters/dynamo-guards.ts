@@ -1,7 +1,7 @@
 /** GuardStore on DynamoDB: rate-limit counters and idempotency / PIN pointer records, with expiry. */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
-import type { GuardStore } from '../core/ports.ts';
+import type { GuardStore, IdempotencyRecord } from '../core/ports.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
@@ -10,6 +10,10 @@ interface GuardItem {
   value?: string;
   count?: number;
   expiresAtEpoch: number;
+  /** Idempotency records: `value` is the jobId. */
+  fingerprint?: string;
+  status?: IdempotencyRecord['status'];
+  inProgressUntil?: number;
 }
 
 export class DynamoGuardStore implements GuardStore {
@@ -73,6 +77,92 @@ export class DynamoGuardStore implements GuardStore {
 
   async delete(key: string): Promise<void> {
     await documentClient().send(new DeleteCommand({ TableName: this.table, Key: { guardKey: key } }));
+  }
+
+  async claimIdempotency(
+    key: string,
+    record: IdempotencyRecord,
+    nowMs: number,
+  ): Promise<{ created: true } | { created: false; record: IdempotencyRecord }> {
+    const nowEpoch = Math.floor(nowMs / 1000);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        // Free when absent, expired (no TTL locally) or in progress past its request's deadline.
+        await documentClient().send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              guardKey: key,
+              value: record.jobId,
+              fingerprint: record.fingerprint,
+              status: record.status,
+              inProgressUntil: record.inProgressUntil,
+              expiresAtEpoch: record.expiresAtEpoch,
+            } satisfies GuardItem,
+            ConditionExpression:
+              'attribute_not_exists(guardKey) OR expiresAtEpoch < :nowEpoch OR (#status = :inProgress AND inProgressUntil < :nowMs)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':nowEpoch': nowEpoch,
+              ':nowMs': nowMs,
+              ':inProgress': 'in-progress',
+            },
+          }),
+        );
+        return { created: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const item = await this.read(key);
+      if (item?.value !== undefined && item.fingerprint !== undefined && item.status !== undefined) {
+        return {
+          created: false,
+          record: {
+            jobId: item.value,
+            fingerprint: item.fingerprint,
+            status: item.status,
+            inProgressUntil: Number(item.inProgressUntil ?? 0),
+            expiresAtEpoch: Number(item.expiresAtEpoch),
+          },
+        };
+      }
+      // Deleted (or lapsed) between the two calls: try the write again.
+    }
+    throw new Error(`guard ${key}: could not settle`);
+  }
+
+  async completeIdempotency(key: string, jobId: string): Promise<void> {
+    await this.unlessTakenOver(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { guardKey: key },
+        UpdateExpression: 'SET #status = :completed',
+        ConditionExpression: '#value = :jobId',
+        ExpressionAttributeNames: { '#status': 'status', '#value': 'value' },
+        ExpressionAttributeValues: { ':completed': 'completed', ':jobId': jobId },
+      }),
+    );
+  }
+
+  async releaseIdempotency(key: string, jobId: string): Promise<void> {
+    await this.unlessTakenOver(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { guardKey: key },
+        ConditionExpression: '#value = :jobId',
+        ExpressionAttributeNames: { '#value': 'value' },
+        ExpressionAttributeValues: { ':jobId': jobId },
+      }),
+    );
+  }
+
+  /** A request whose record another request has taken over (after its deadline) leaves it alone. */
+  private async unlessTakenOver(command: UpdateCommand | DeleteCommand): Promise<void> {
+    try {
+      await documentClient().send(command);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   private async read(key: string): Promise<GuardItem | undefined> {

@@ -46,3 +46,24 @@ describe('S3DocumentStore.get', () => {
     expect(missing).toBeUndefined();
   });
 });
+
+describe('S3DocumentStore.list', () => {
+  it('lists every object under a prefix with its time, across pages', async () => {
+    // Prepare: more than one ListObjectsV2 page (1000 keys)
+    const keys = Array.from(
+      { length: 1003 },
+      (_, i) => `documents/list-p/j${String(i).padStart(4, '0')}.pdf`,
+    );
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(
+        keys.slice(i, i + 50).map((key) => store.put(key, new Uint8Array([1]), 'application/pdf')),
+      );
+    }
+    await store.put('uploads/list-p/u1', new Uint8Array([1]), 'image/png');
+    // Act
+    const listed = await store.list('documents/list-p/');
+    // Assess
+    expect(listed.map((item) => item.key).sort()).toEqual(keys);
+    expect(Math.abs(Date.now() - (listed[0]?.modifiedAt.getTime() ?? 0))).toBeLessThan(120_000);
+  }, 60_000);
+});

@@ -1,7 +1,13 @@
 /** DocumentStore on S3: print data under documents/, large uploads under uploads/. */
 
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ENV, requireEnv } from '../core/config.ts';
 import { requireSize } from '../core/errors.ts';
@@ -51,6 +57,21 @@ export class S3DocumentStore implements DocumentStore {
 
   async delete(key: string): Promise<void> {
     await s3Client().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async list(prefix: string): Promise<Array<{ key: string; modifiedAt: Date }>> {
+    const found: Array<{ key: string; modifiedAt: Date }> = [];
+    let token: string | undefined;
+    do {
+      const out = await s3Client().send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of out.Contents ?? []) {
+        if (item.Key) found.push({ key: item.Key, modifiedAt: item.LastModified ?? new Date(0) });
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return found;
   }
 
   downloadUrl(key: string, expiresAt: Date): Promise<string> {

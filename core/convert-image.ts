@@ -30,6 +30,11 @@ sharp.concurrency(Math.min(2, availableParallelism()));
 
 /** 100 megapixels (a 12000×8000 scan): bigger than any camera photo, far below a decompression bomb. */
 export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Pixels of all pages together: what one request may decode within its deadline (about 10 s of libvips
+ * on a Lambda vCPU), 114 A4 pages at 300 dpi or ten 100-megapixel scans.
+ */
+export const MAX_TOTAL_PIXELS = 1_000_000_000;
 /** Pages of a multi-page TIFF (fax, scanner); beyond this it is not a print request. */
 export const MAX_IMAGE_PAGES = 100;
 /** High enough that JPEG artefacts do not show on paper at 300 dpi, low enough to keep pages small. */
@@ -118,6 +123,26 @@ async function renderPage(
   return { jpeg, placement };
 }
 
+/**
+ * Refuses (413) a document whose pages add up to more than MAX_TOTAL_PIXELS, read from each page's
+ * header before any page is decoded: 100 pages of 100 megapixels each pass the per-page limit.
+ */
+async function requireTotalPixels(bytes: Uint8Array, pages: number, format: SniffedFormat): Promise<void> {
+  // One page is bounded by MAX_INPUT_PIXELS in renderPage.
+  if (pages === 1) return;
+  let total = 0;
+  for (let page = 0; page < pages; page++) {
+    const meta = await sharp(bytes, { page, pages: 1, failOn: FAIL_ON, limitInputPixels: false }).metadata();
+    total += (meta.width ?? 0) * (meta.height ?? 0);
+  }
+  if (total > MAX_TOTAL_PIXELS) {
+    throw new PayloadTooLargeError(
+      `The ${kindOf(format)} has ${pages} pages of ${Math.round(total / 1_000_000)} megapixels in all; the limit is ${MAX_TOTAL_PIXELS / 1_000_000} megapixels per document. Send fewer or smaller pages`,
+      { limit: MAX_TOTAL_PIXELS },
+    );
+  }
+}
+
 /** The page count of an image: TIFF pages each print; GIF and WebP animations print their first frame. */
 async function countPages(bytes: Uint8Array, format: SniffedFormat): Promise<number> {
   if (format.mime !== 'image/tiff') return 1;
@@ -138,6 +163,7 @@ export async function imageToPdf(
         `The ${kindOf(format)} has ${pages} pages; at most ${MAX_IMAGE_PAGES} can be printed in one job`,
       );
     }
+    await requireTotalPixels(bytes, pages, format);
     const doc = await PDFDocument.create();
     doc.setProducer('cloudprint');
     doc.setCreator('cloudprint');

@@ -9,11 +9,18 @@
  */
 import { ParseSpeeds, PDFDocument } from 'pdf-lib';
 import { PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
+import { requireBoundedInflation } from './pdf-inflation.ts';
 
 /** A print job is not an archive: 500 pages is a thick book. */
 export const MAX_PDF_PAGES = 500;
+/**
+ * What the object streams of one PDF may inflate to (core/pdf-inflation.ts). Object streams hold the
+ * document's small objects (dictionaries, page tree), a few MB even in thick documents.
+ */
+export const MAX_PDF_INFLATED_BYTES = 64 * 1024 * 1024;
 
 export async function checkPdf(bytes: Uint8Array): Promise<{ pdf: Uint8Array; pages: number }> {
+  await requireBoundedInflation(bytes, MAX_PDF_INFLATED_BYTES);
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, {

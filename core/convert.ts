@@ -51,6 +51,11 @@ export function conversionCount(): number {
   return conversions;
 }
 
+/** Counts a conversion started elsewhere on this thread's behalf (core/convert-isolated.ts: in a worker). */
+export function countConversion(): void {
+  conversions++;
+}
+
 /** `Image/JPEG; charset=binary` → `image/jpeg`; aliases to their canonical type. */
 export function normalizeContentType(contentType: string): string {
   const bare = (contentType.split(';')[0] ?? '').trim().toLowerCase();
@@ -59,6 +64,17 @@ export function normalizeContentType(contentType: string): string {
 
 function isSupported(mime: string): mime is SupportedContentType {
   return (SUPPORTED_CONTENT_TYPES as readonly string[]).includes(mime);
+}
+
+/** The one supported-type check (415): print requests, upload tickets, stored uploads and conversion. */
+export function requireSupportedType(contentType: string): asserts contentType is SupportedContentType {
+  if (!isSupported(contentType)) {
+    const supported = [...SUPPORTED_CONTENT_TYPES];
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${contentType || '(none)'} is not supported; send one of: ${supported.join(', ')}`,
+      { supported },
+    );
+  }
 }
 
 function checkOptions(options: ConvertOptions): void {
@@ -80,12 +96,7 @@ export async function convertDocument(
   conversions++;
   const declared = normalizeContentType(contentType);
   const supported = [...SUPPORTED_CONTENT_TYPES];
-  if (!isSupported(declared)) {
-    throw new UnsupportedMediaTypeError(
-      `Content-Type ${declared || '(none)'} is not supported; send one of: ${supported.join(', ')}`,
-      { supported },
-    );
-  }
+  requireSupportedType(declared);
   checkOptions(options);
   if (bytes.length === 0) throw new UnprocessableDocumentError('The document is empty');
 

@@ -123,3 +123,17 @@ export class ConditionFailedError extends Error {
     this.name = 'ConditionFailedError';
   }
 }
+
+/** IETF Idempotency-Key draft: the key was already used for a different request (other document or options). */
+export class IdempotencyKeyReusedError extends HttpError {
+  constructor(message: string) {
+    super(422, 'idempotency-key-reused', message);
+  }
+}
+
+/** The request ran out of time before its job was stored: nothing was stored, the client may retry. */
+export class DeadlineExceededError extends HttpError {
+  constructor(message: string) {
+    super(503, 'deadline-exceeded', message, {}, true);
+  }
+}

@@ -168,6 +168,29 @@ export interface GuardStore {
   /** The counter's value (0 when absent). */
   count(key: string): Promise<number>;
   delete(key: string): Promise<void>;
+  /**
+   * Idempotency records (as Powertools' DynamoDBPersistenceLayer): writes `record` unless a live one
+   * exists (completed and unexpired, or in progress before its `inProgressUntil`), else returns that one.
+   */
+  claimIdempotency(
+    key: string,
+    record: IdempotencyRecord,
+    nowMs: number,
+  ): Promise<{ created: true } | { created: false; record: IdempotencyRecord }>;
+  /** Marks the record of `jobId` completed (no-op when the key now belongs to another request). */
+  completeIdempotency(key: string, jobId: string): Promise<void>;
+  /** Deletes the record of `jobId` so a retry can run (no-op when the key now belongs to another request). */
+  releaseIdempotency(key: string, jobId: string): Promise<void>;
+}
+
+export interface IdempotencyRecord {
+  jobId: string;
+  /** sha256 of the document (or upload id) and options: the same key with other content is refused. */
+  fingerprint: string;
+  status: 'in-progress' | 'completed';
+  /** Epoch ms: the deadline of the request holding an in-progress record; a dead request's record lapses then. */
+  inProgressUntil: number;
+  expiresAtEpoch: number;
 }
 
 export interface DocumentStore {
@@ -181,6 +204,8 @@ export interface DocumentStore {
     options?: { maxBytes?: number },
   ): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
   delete(key: string): Promise<void>;
+  /** Every object under `prefix`, with when it was last written. */
+  list(prefix: string): Promise<Array<{ key: string; modifiedAt: Date }>>;
   /** A URL that GETs the object until `expiresAt`. */
   downloadUrl(key: string, expiresAt: Date): Promise<string>;
   /**
@@ -217,11 +242,15 @@ export interface PrintData {
   sourceFormat: string;
 }
 
-/** core/convert.ts `convertDocument`: throws 415 / 422 / 413 errors from core/errors.ts. */
+/**
+ * core/convert.ts `convertDocument` (in process) or core/convert-isolated.ts `convertIsolated` (in a
+ * worker, stopped after `limits.timeoutMs`): throws 415 / 422 / 413 errors from core/errors.ts.
+ */
 export type Converter = (
   bytes: Uint8Array,
   contentType: string,
   options: ConvertOptions,
+  limits?: { timeoutMs: number },
 ) => Promise<PrintData>;
 
 export interface Clock {

@@ -212,3 +212,123 @@ describe('submit', () => {
     expect(calls).toEqual(['image/png']);
   });
 });
+
+describe('a failed or late request leaves nothing behind (issue 6, finding 3)', () => {
+  it('deletes the stored document and frees the key when the job write fails', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { convert } = countingConverter();
+    ports.jobs.put = async () => {
+      throw new Error('DynamoDB is down');
+    };
+    const input = {
+      printer,
+      principal: owner,
+      bytes: new Uint8Array([1]),
+      contentType: 'image/png',
+      options,
+    };
+    // Act
+    const failed = submit(ports, convert, { ...input, idempotencyKey: 'k5' });
+    // Assess
+    await expect(failed).rejects.toThrow('DynamoDB is down');
+    expect([...ports.documents.items.keys()]).toEqual([]);
+    expect(ports.guards.items.has('idem#P1#owner#k5')).toBe(false);
+  });
+
+  it('never creates the job once the request deadline has passed, and deletes its document', async () => {
+    // Prepare: the conversion outlives the request (the clock moves past its deadline)
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const slow: Converter = async (_bytes, contentType) => {
+      ports.advance(30_000);
+      return { pdf: new TextEncoder().encode('%PDF-1.7'), pages: 1, sourceFormat: contentType };
+    };
+    const deadline = ports.clock.now().getTime() + 29_000;
+    // Act
+    const late = submit(ports, slow, {
+      printer,
+      principal: owner,
+      bytes: new Uint8Array([1]),
+      contentType: 'image/png',
+      options,
+      deadline,
+    });
+    // Assess
+    await expect(late).rejects.toMatchObject({ statusCode: 503, code: 'deadline-exceeded' });
+    expect(ports.jobs.items.size).toBe(0);
+    expect([...ports.documents.items.keys()]).toEqual([]);
+  });
+});
+
+describe('Idempotency-Key records (issue 6, finding 4)', () => {
+  const input = (
+    ports: Awaited<ReturnType<typeof prepared>>,
+    printer: Awaited<ReturnType<typeof admit>>,
+  ) => ({
+    printer,
+    principal: owner,
+    bytes: new Uint8Array([1, 2, 3]),
+    contentType: 'image/png',
+    options,
+    idempotencyKey: 'k-kill',
+    deadline: ports.clock.now().getTime() + 29_000,
+  });
+
+  it('lets a retry through once the deadline of a request that died in progress has passed', async () => {
+    // Prepare: the first request never finishes (its process was killed mid-conversion)
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const never: Converter = () => new Promise(() => {});
+    void submit(ports, never, input(ports, printer));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { convert } = countingConverter();
+    // Act
+    const during = await submit(ports, convert, input(ports, printer)).catch((error: unknown) => error);
+    ports.advance(30_000);
+    const after = await submit(ports, convert, input(ports, printer));
+    const replay = await submit(ports, convert, input(ports, printer));
+    // Assess
+    expect(during).toBeInstanceOf(ConflictError);
+    expect(after.replayed).toBe(false);
+    expect(replay).toEqual({ jobId: after.jobId, state: 'pending', replayed: true });
+    expect(ports.jobs.items.size).toBe(1);
+  });
+
+  it('answers 422 to the same key with a different document or different options', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { calls, convert } = countingConverter();
+    const first = await submit(ports, convert, input(ports, printer));
+    // Act
+    const otherDocument = submit(ports, convert, { ...input(ports, printer), bytes: new Uint8Array([9]) });
+    const otherOptions = submit(ports, convert, {
+      ...input(ports, printer),
+      options: { ...options, copies: 2 },
+    });
+    const same = await submit(ports, convert, input(ports, printer));
+    // Assess
+    await expect(otherDocument).rejects.toMatchObject({ statusCode: 422, code: 'idempotency-key-reused' });
+    await expect(otherOptions).rejects.toMatchObject({ statusCode: 422, code: 'idempotency-key-reused' });
+    expect(same).toEqual({ jobId: first.jobId, state: 'pending', replayed: true });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('answers 422 to the same key naming another upload', async () => {
+    // Prepare
+    const ports = await prepared(true);
+    const printer = await admit(ports, owner, 'P1');
+    const { convert } = countingConverter();
+    await ports.documents.put(uploadKey('P1', 'u1'), new Uint8Array([1]), 'image/png');
+    await ports.documents.put(uploadKey('P1', 'u2'), new Uint8Array([1]), 'image/png');
+    const upload = { printer, principal: owner, options, idempotencyKey: 'k6' };
+    await submitUpload(ports, convert, { ...upload, uploadId: 'u1' });
+    // Act
+    const other = submitUpload(ports, convert, { ...upload, uploadId: 'u2' });
+    // Assess
+    await expect(other).rejects.toMatchObject({ statusCode: 422 });
+    expect(ports.documents.items.has(uploadKey('P1', 'u2'))).toBe(true);
+  });
+});

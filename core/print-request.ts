@@ -2,20 +2,23 @@
  * The print request (patent T210–T234): decide accepting first, from one read of the printer, and
  * refuse before the document is decoded, stored or converted. Only an accepted request costs work.
  */
+import { createHash } from 'node:crypto';
 import { decideAccepting } from './accepting.ts';
 import { type Principal, requireTerminal, submitterOf } from './auth.ts';
-import { normalizeContentType, SUPPORTED_CONTENT_TYPES } from './convert.ts';
+import { normalizeContentType, requireSupportedType } from './convert.ts';
 import {
   ConflictError,
+  DeadlineExceededError,
+  IdempotencyKeyReusedError,
   NotAcceptingJobsError,
   NotFoundError,
   requireSize,
-  UnsupportedMediaTypeError,
 } from './errors.ts';
 import { newJobId, newUploadId } from './ids.ts';
 import type { JobRecord, PrintOptions } from './job.ts';
 import { JobState } from './job-state.ts';
-import type { Converter, Ports } from './ports.ts';
+import { documentKeyOf } from './orphan-documents.ts';
+import type { Converter, IdempotencyRecord, Ports } from './ports.ts';
 import type { PrinterRecord } from './printer.ts';
 import { pendingExpiresAtEpoch } from './retention.ts';
 import type { UploadBody } from './schemas.ts';
@@ -27,6 +30,8 @@ type PrintPorts = Pick<
 
 /** An idempotency record outlives any sensible client retry. */
 const IDEMPOTENCY_SECONDS = 24 * 3600;
+/** API Gateway's integration timeout, when the caller gives no deadline of its own. */
+export const REQUEST_DEADLINE_MS = 29_000;
 /** How long an upload URL may be used. */
 const UPLOAD_URL_SECONDS = 900;
 /** Uploads exist for documents too large for a request body. */
@@ -37,13 +42,10 @@ export function baseContentType(header: string | undefined): string {
   return normalizeContentType(header ?? '');
 }
 
-export function requireSupportedType(contentType: string): void {
-  if (!(SUPPORTED_CONTENT_TYPES as readonly string[]).includes(contentType)) {
-    throw new UnsupportedMediaTypeError(
-      `Content-Type "${contentType || '(none)'}" cannot be printed; send one of ${SUPPORTED_CONTENT_TYPES.join(', ')}`,
-      { supported: SUPPORTED_CONTENT_TYPES },
-    );
-  }
+/** The one check of a document before any work: a type we print (415) and a size within `max` (413). */
+export function requireDocument(contentType: string, size: number, max: number): void {
+  requireSupportedType(contentType);
+  requireSize(size, max);
 }
 
 /**
@@ -63,6 +65,41 @@ export async function admit(
   return printer;
 }
 
+/** What a print request carries, parsed from HTTP by its handler. */
+export type PrintDocument =
+  /** The document is the request body; `bytes` decodes it only once the request is accepted. */
+  | { kind: 'body'; contentType: string; size: number; bytes: () => Uint8Array }
+  /** The document was uploaded to a presigned URL first. */
+  | { kind: 'upload'; uploadId: string };
+
+export interface PrintRequest {
+  principal: Principal;
+  printerId: string;
+  document: PrintDocument;
+  options: PrintOptions;
+  idempotencyKey?: string | undefined;
+  /** Epoch ms when the caller stops waiting (see Submission.deadline). */
+  deadline?: number | undefined;
+}
+
+/**
+ * The print request in one call: accept or refuse (one read of the printer, patent T210–T234), check the
+ * document's type and size, then store the job. 404 / 503 / 415 / 413 / 422 / 409 from core/errors.ts.
+ */
+export async function requestPrint(
+  ports: PrintPorts,
+  convert: Converter,
+  request: PrintRequest,
+): Promise<Accepted> {
+  const printer = await admit(ports, request.principal, request.printerId);
+  const { document, ...rest } = request;
+  const common = { ...rest, printer };
+  if (document.kind === 'upload')
+    return submitUpload(ports, convert, { ...common, uploadId: document.uploadId });
+  requireDocument(document.contentType, document.size, ports.settings.maxDocumentBytes);
+  return submit(ports, convert, { ...common, bytes: document.bytes(), contentType: document.contentType });
+}
+
 export interface Submission {
   printer: PrinterRecord;
   principal: Principal;
@@ -70,12 +107,19 @@ export interface Submission {
   contentType: string;
   options: PrintOptions;
   idempotencyKey?: string | undefined;
+  /**
+   * Epoch ms when the caller stops waiting (the Lambda's remaining time). No job is created after it,
+   * and an in-progress Idempotency-Key record lapses then. Default: REQUEST_DEADLINE_MS from now.
+   */
+  deadline?: number | undefined;
   /** Called after the job is stored (deletes a consumed upload). */
   afterStored?: () => Promise<void>;
 }
 
 /** A submission whose document is read only once the request is known not to be a replay. */
 type LazySubmission = Omit<Submission, 'bytes' | 'contentType'> & {
+  /** What the Idempotency-Key fingerprint covers besides the options: the body, or the upload's id. */
+  identity: Uint8Array | string;
   document: () => Promise<{ bytes: Uint8Array; contentType: string }>;
 };
 
@@ -87,7 +131,43 @@ export interface Accepted {
 
 export function submit(ports: PrintPorts, convert: Converter, submission: Submission): Promise<Accepted> {
   const { bytes, contentType, ...rest } = submission;
-  return submitDocument(ports, convert, { ...rest, document: async () => ({ bytes, contentType }) });
+  return submitDocument(ports, convert, {
+    ...rest,
+    identity: bytes,
+    document: async () => ({ bytes, contentType }),
+  });
+}
+
+/** sha256 of what the request asks for; options in a fixed key order so `{a,b}` and `{b,a}` match. */
+function fingerprintOf(identity: Uint8Array | string, options: PrintOptions): string {
+  const ordered = Object.fromEntries(Object.entries(options).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256')
+    .update(typeof identity === 'string' ? `upload:${identity}` : identity)
+    .update('\u0000')
+    .update(JSON.stringify(ordered))
+    .digest('hex');
+}
+
+/** Where the job stands when the key is already taken: a replay, a misuse (422) or a request in flight (409). */
+async function replayOf(
+  ports: PrintPorts,
+  printerId: string,
+  record: IdempotencyRecord,
+  fingerprint: string,
+) {
+  if (record.fingerprint !== fingerprint) {
+    throw new IdempotencyKeyReusedError(
+      'This Idempotency-Key was already used for a different document or different options; use a new key',
+    );
+  }
+  // An in-progress record whose job exists was completed by a request that died before saying so.
+  const existing = await ports.jobs.get(printerId, record.jobId);
+  if (!existing) {
+    throw new ConflictError('A request with this Idempotency-Key is still being processed; retry shortly', {
+      jobId: record.jobId,
+    });
+  }
+  return { jobId: record.jobId, state: existing.state, replayed: true };
 }
 
 async function submitDocument(
@@ -98,33 +178,39 @@ async function submitDocument(
   const { printer } = submission;
   const now = ports.clock.now();
   const nowEpoch = Math.floor(now.getTime() / 1000);
+  const deadline = submission.deadline ?? now.getTime() + REQUEST_DEADLINE_MS;
   const jobId = newJobId(now);
   // Scoped to the submitter: two terminals that happen to pick the same key are two requests.
   const idemKey = submission.idempotencyKey
     ? `idem#${printer.printerId}#${submitterOf(submission.principal)}#${submission.idempotencyKey}`
     : undefined;
   if (idemKey) {
-    // Claimed before converting, so a replay (even one racing the first request) does no work.
-    const claim = await ports.guards.putIfAbsent(idemKey, jobId, nowEpoch + IDEMPOTENCY_SECONDS, nowEpoch);
-    if (!claim.created) {
-      const existing = await ports.jobs.get(printer.printerId, claim.value);
-      // The first request is still converting (or about to fail and free the key): no job to point at yet.
-      if (!existing) {
-        throw new ConflictError(
-          'A request with this Idempotency-Key is still being processed; retry shortly',
-          {
-            jobId: claim.value,
-          },
-        );
-      }
-      return { jobId: claim.value, state: existing.state, replayed: true };
-    }
+    // Claimed before converting, so a replay (even one racing the first request) does no work. In progress
+    // only until this request's deadline: a request killed mid-way does not block its retries for a day.
+    const fingerprint = fingerprintOf(submission.identity, submission.options);
+    const claim = await ports.guards.claimIdempotency(
+      idemKey,
+      {
+        jobId,
+        fingerprint,
+        status: 'in-progress',
+        inProgressUntil: deadline,
+        expiresAtEpoch: nowEpoch + IDEMPOTENCY_SECONDS,
+      },
+      now.getTime(),
+    );
+    if (!claim.created) return replayOf(ports, printer.printerId, claim.record, fingerprint);
   }
+  const documentKey = documentKeyOf(printer.printerId, jobId);
+  let documentStored = false;
   try {
     const { bytes, contentType } = await submission.document();
-    requireSize(bytes.byteLength, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
-    const data = await convert(bytes, contentType, submission.options);
-    const documentKey = `documents/${printer.printerId}/${jobId}.pdf`;
+    // The conversion is stopped in time for the document and job writes to end before the deadline.
+    const timeoutMs = deadline - ports.clock.now().getTime() - STORE_RESERVE_MS;
+    requireTime(ports, deadline, STORE_RESERVE_MS);
+    const data = await convert(bytes, contentType, submission.options, { timeoutMs });
+    requireTime(ports, deadline);
+    documentStored = true;
     await ports.documents.put(documentKey, data.pdf, 'application/pdf');
     const at = now.toISOString();
     const job: JobRecord = {
@@ -146,16 +232,40 @@ async function submitDocument(
       submittedBy: submitterOf(submission.principal),
       expiresAtEpoch: pendingExpiresAtEpoch(now),
     };
+    // The caller has given up after its deadline: a job created then would print a document whose
+    // request was answered with an error (and whose retry prints it again).
+    requireTime(ports, deadline);
     await ports.jobs.put(job);
   } catch (error) {
-    // Nothing was accepted: let the client retry with the same key.
-    if (idemKey) await ports.guards.delete(idemKey).catch(() => undefined);
+    // Nothing was accepted: no document without a job, and the client may retry with the same key.
+    if (documentStored) {
+      // If even this fails, the bucket's lifecycle (DOCUMENT_RETENTION_DAYS) removes it; no job names it,
+      // so it can never be printed.
+      await ports.documents.delete(documentKey).catch(() => undefined);
+    }
+    if (idemKey) await ports.guards.releaseIdempotency(idemKey, jobId).catch(() => undefined);
     throw error;
   }
+  // Completed: replays now get this job for IDEMPOTENCY_SECONDS. If this write is lost, a replay still
+  // finds the job by the in-progress record's jobId.
+  if (idemKey) await ports.guards.completeIdempotency(idemKey, jobId).catch(() => undefined);
   if (submission.afterStored) await submission.afterStored().catch(() => undefined);
   // The push is a hint; the notifier never throws, and the job list stays the truth.
   if (printer.connectionId) await ports.notifier.jobAvailable(printer.printerId, printer.connectionId, jobId);
   return { jobId, state: JobState.pending, replayed: false };
+}
+
+/** The write of the job itself must end before the deadline: this much is kept for it. */
+const WRITE_MARGIN_MS = 1500;
+/** Kept after a conversion for storing its PDF (S3) and the job. */
+const STORE_RESERVE_MS = 4000;
+
+function requireTime(ports: PrintPorts, deadline: number, margin = WRITE_MARGIN_MS): void {
+  if (ports.clock.now().getTime() + margin > deadline) {
+    throw new DeadlineExceededError(
+      'The document took too long to prepare; nothing was stored. Send a smaller document or try again',
+    );
+  }
 }
 
 export function uploadKey(printerId: string, uploadId: string): string {
@@ -179,8 +289,7 @@ export async function createUpload(
 ): Promise<UploadTicket> {
   await admit(ports, principal, printerId);
   const contentType = baseContentType(body.contentType);
-  requireSupportedType(contentType);
-  requireSize(body.size, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
+  requireDocument(contentType, body.size, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
   const uploadId = newUploadId();
   const expiresAt = new Date(ports.clock.now().getTime() + UPLOAD_URL_SECONDS * 1000);
   const signed = await ports.documents.uploadUrl(uploadKey(printerId, uploadId), {
@@ -210,13 +319,18 @@ export function submitUpload(
   const key = uploadKey(input.printer.printerId, input.uploadId);
   return submitDocument(ports, convert, {
     ...input,
+    identity: input.uploadId,
     document: async () => {
       const stored = await ports.documents.get(key, {
         maxBytes: ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR,
       });
       if (!stored) throw new NotFoundError('upload');
       const contentType = baseContentType(stored.contentType);
-      requireSupportedType(contentType);
+      requireDocument(
+        contentType,
+        stored.bytes.byteLength,
+        ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR,
+      );
       return { bytes: stored.bytes, contentType };
     },
     afterStored: () => ports.documents.delete(key),

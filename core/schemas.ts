@@ -17,6 +17,60 @@ export const printerIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{2,64}$/, 'must be 2-64 characters of A-Z a-z 0-9 . _ -');
 
+/**
+ * Bounds of free-form JSON the cloud stores (printer capabilities): DynamoDB refuses numbers beyond
+ * 38 digits or below 1e-130, nesting beyond 32 levels and items over 400 KB, and such a refusal would be
+ * a 500. Numbers stay within ±2^53 (exact in JavaScript) and are 0 or at least 1e-9 in size.
+ */
+export const JSON_LIMITS = { depth: 8, stringLength: 1024, keys: 256, arrayLength: 256 } as const;
+const MIN_MAGNITUDE = 1e-9;
+
+function numberProblem(n: number): string | undefined {
+  if (!Number.isFinite(n) || Math.abs(n) > Number.MAX_SAFE_INTEGER) return 'must be a number within ±2^53';
+  if (n !== 0 && Math.abs(n) < MIN_MAGNITUDE) return `must be 0 or at least ${MIN_MAGNITUDE} in size`;
+  return undefined;
+}
+
+/** The first part of `value` beyond JSON_LIMITS, with its path; never recurses deeper than the limit. */
+function jsonProblem(value: unknown, depth = 0): { path: PropertyKey[]; message: string } | undefined {
+  if (typeof value === 'number') {
+    const message = numberProblem(value);
+    return message ? { path: [], message } : undefined;
+  }
+  if (typeof value === 'string') {
+    return value.length > JSON_LIMITS.stringLength
+      ? { path: [], message: `must be at most ${JSON_LIMITS.stringLength} characters` }
+      : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= JSON_LIMITS.depth)
+    return { path: [], message: `nests deeper than ${JSON_LIMITS.depth} levels` };
+  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value)
+    ? value.map((item, i) => [i, item])
+    : Object.entries(value);
+  const max = Array.isArray(value) ? JSON_LIMITS.arrayLength : JSON_LIMITS.keys;
+  if (entries.length > max) return { path: [], message: `has more than ${max} entries` };
+  for (const [key, item] of entries) {
+    if (typeof key === 'string' && key.length > 64)
+      return { path: [key], message: 'names a key longer than 64 characters' };
+    const inner = jsonProblem(item, depth + 1);
+    if (inner) return { path: [key, ...inner.path], message: inner.message };
+  }
+  return undefined;
+}
+
+/** A JSON object within JSON_LIMITS; a failure names the offending field (`body.capabilities.a.b`). */
+export const boundedJsonObjectSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+});
+
+/** A number DynamoDB stores as given (see JSON_LIMITS). */
+export const storableNumberSchema = z.number().superRefine((n, ctx) => {
+  const message = numberProblem(n);
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
+
 const opaqueIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid id');
 
 /** Path `{printerId}`. Example: `{"printerId": "P1"}` */
@@ -42,7 +96,7 @@ export const registrationParamsSchema = z.object({ registrationId: opaqueIdSchem
 export const registrationBodySchema = z.object({
   printerId: printerIdSchema,
   name: z.string().trim().min(1).max(100).optional(),
-  capabilities: z.record(z.string(), z.unknown()).optional(),
+  capabilities: boundedJsonObjectSchema.optional(),
 });
 export type RegistrationBody = z.infer<typeof registrationBodySchema>;
 
@@ -67,7 +121,10 @@ export type AcceptingBody = z.infer<typeof acceptingBodySchema>;
 export const statusBodySchema = z.object({
   state: z.enum(['idle', 'processing', 'stopped']),
   reasons: z.array(keywordSchema).max(32).default([]),
-  supplies: z.record(z.string().max(64), z.number().finite()).optional(),
+  supplies: z
+    .record(z.string().max(64), storableNumberSchema)
+    .refine((supplies) => Object.keys(supplies).length <= 32, 'must have at most 32 entries')
+    .optional(),
 });
 export type StatusBody = z.infer<typeof statusBodySchema>;
 

@@ -8,12 +8,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import { logger } from '../adapters/logger.ts';
 import { authenticate, type Principal } from '../core/auth.ts';
-import { BadRequestError, HttpError, NotFoundError } from '../core/errors.ts';
+import { BadRequestError, HttpError, NotFoundError, PayloadTooLargeError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
+/** `context` gives the request's deadline (`getRemainingTimeInMillis`). */
+export type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 /** `"POST /v1/printers/{printerId}/jobs"` → handler. */
 export type RouteTable = Record<string, RouteHandler>;
 
@@ -79,7 +80,20 @@ export function bodySize(event: HttpEvent): number {
   return Math.floor((event.body.length * 3) / 4) - padding;
 }
 
+/**
+ * JSON bodies are small (the largest is a printer's capabilities): a bigger one is refused before it is
+ * decoded or parsed, so no request spends memory or time on a megabyte of JSON.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
 export function jsonBody(event: HttpEvent): unknown {
+  const size = bodySize(event);
+  if (size > MAX_JSON_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `body: the JSON body is ${size} bytes; the limit is ${MAX_JSON_BODY_BYTES} bytes`,
+      { field: 'body', limit: MAX_JSON_BODY_BYTES },
+    );
+  }
   const text = Buffer.from(bodyBytes(event)).toString('utf8');
   if (!text.trim()) throw new BadRequestError('A JSON body is required');
   try {
@@ -120,8 +134,22 @@ export function principalOf(
   return authenticate(header(event, 'authorization'), ports);
 }
 
+/**
+ * Another rendering of an error for some callers (a browser gets a page): undefined leaves the error to
+ * errorResponse. A handler registers its renderers with httpHandler.
+ */
+export type ErrorRenderer = (error: unknown, event: HttpEvent) => HttpResult | undefined;
+
 /** The one error-to-response mapping. */
-export function errorResponse(error: unknown): HttpResult {
+export function errorResponse(
+  error: unknown,
+  event?: HttpEvent,
+  renderers: readonly ErrorRenderer[] = [],
+): HttpResult {
+  for (const render of event ? renderers : []) {
+    const rendered = render(error, event as HttpEvent);
+    if (rendered) return rendered;
+  }
   if (error instanceof HttpError && error.expose) {
     const headers: Record<string, string> = {};
     if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer';
@@ -134,8 +162,8 @@ export function errorResponse(error: unknown): HttpResult {
   return json(status, { error: 'internal', message: 'Internal server error' });
 }
 
-/** A middy handler serving `routes`; an unknown route key answers 404. */
-export function httpHandler(routes: RouteTable) {
+/** A middy handler serving `routes`; an unknown route key answers 404. Errors go to errorResponse. */
+export function httpHandler(routes: RouteTable, renderers: readonly ErrorRenderer[] = []) {
   return middy<HttpEvent, HttpResult, Error, Context>()
     .use({
       before: (request) => {
@@ -143,12 +171,12 @@ export function httpHandler(routes: RouteTable) {
           logger.addContext(request.context);
       },
       onError: (request) => {
-        request.response = errorResponse(request.error);
+        request.response = errorResponse(request.error, request.event, renderers);
       },
     })
-    .handler(async (event: HttpEvent) => {
+    .handler(async (event: HttpEvent, context: Context) => {
       const route = routes[event.routeKey];
       if (!route) throw new NotFoundError('route');
-      return route(event);
+      return route(event, context);
     });
 }

@@ -11,6 +11,7 @@ import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import { DOCUMENTS_BUCKET, LOCAL_REGION, tableNames } from './names.ts';
+import { sweepLocalOrphans } from './orphan-sweep.ts';
 import { loadOrCreateOwnerKey } from './owner-key.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 
@@ -125,6 +126,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // A Secrets Manager ARN left in the shell would send the owner-key lookup to AWS.
     delete process.env[ENV.ownerKeySecretArn];
     Object.assign(process.env, env);
+    // Before ready(): no handler runs until the sweep is done (local/orphan-sweep.ts).
+    await sweepLocalOrphans({ dynamodb: dynamo.endpoint, s3: s3.endpoint }).then(
+      (deleted) => {
+        if (deleted.length)
+          logger.info(`local cloud: deleted ${deleted.length} document(s) left without a job`);
+      },
+      (error: unknown) => logger.error('local cloud: sweeping documents left without a job failed', error),
+    );
     ready();
 
     const local: LocalJson = {

@@ -10,6 +10,8 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
+import { MAX_PDF_INFLATED_BYTES } from '../core/convert-pdf.ts';
+import { requireBoundedInflation } from '../core/pdf-inflation.ts';
 import type { Clock } from './clock.ts';
 import { type CloudApi, type FetchableJob, isCloudError, type JobStateReport } from './cloud-api.ts';
 import {
@@ -443,9 +445,13 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Pages of the spooled PDF; the cloud's count if the document cannot be parsed here. */
+/**
+ * Pages of the spooled PDF; the cloud's count if the document cannot be parsed here, or if its object
+ * streams inflate past the cloud's own bound (core/pdf-inflation.ts): a bomb is never inflated here.
+ */
 async function countPages(bytes: Uint8Array, fallback?: number): Promise<number> {
   try {
+    await requireBoundedInflation(bytes, MAX_PDF_INFLATED_BYTES);
     const pdf = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
     return pdf.getPageCount();
   } catch {

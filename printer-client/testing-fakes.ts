@@ -191,7 +191,9 @@ export class FakeCloud implements CloudApi {
     if (token !== this.token) throw new CloudError(401, 'bad token');
   }
 
-  async addJob(options: { pages?: number; copies?: number; title?: string } = {}): Promise<string> {
+  async addJob(
+    options: { pages?: number; copies?: number; title?: string; document?: Uint8Array } = {},
+  ): Promise<string> {
     this.jobCounter++;
     const jobId = `job-${String(this.jobCounter).padStart(3, '0')}`;
     this.jobs.set(jobId, {
@@ -200,7 +202,7 @@ export class FakeCloud implements CloudApi {
       title: options.title ?? `Document ${this.jobCounter}`,
       state: 'pending',
       copies: options.copies ?? 1,
-      document: await makePdf(options.pages ?? 1),
+      document: options.document ?? (await makePdf(options.pages ?? 1)),
       reports: [],
     });
     return jobId;

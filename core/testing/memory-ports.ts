@@ -10,6 +10,7 @@ import type {
   CredentialStore,
   DocumentStore,
   GuardStore,
+  IdempotencyRecord,
   JobStore,
   Notifier,
   Ports,
@@ -294,7 +295,30 @@ class MemoryCredentials implements CredentialStore {
 }
 
 class MemoryGuards implements GuardStore {
-  readonly items = new Map<string, { value?: string; count?: number; expiresAtEpoch: number }>();
+  readonly items = new Map<
+    string,
+    { value?: string; count?: number; expiresAtEpoch: number; idempotency?: IdempotencyRecord }
+  >();
+
+  async claimIdempotency(key: string, record: IdempotencyRecord, nowMs: number) {
+    const live = this.items.get(key)?.idempotency;
+    const alive =
+      live &&
+      live.expiresAtEpoch >= Math.floor(nowMs / 1000) &&
+      (live.status === 'completed' || live.inProgressUntil >= nowMs);
+    if (alive) return { created: false as const, record: copy(live) };
+    this.items.set(key, { expiresAtEpoch: record.expiresAtEpoch, idempotency: copy(record) });
+    return { created: true as const };
+  }
+
+  async completeIdempotency(key: string, jobId: string) {
+    const item = this.items.get(key)?.idempotency;
+    if (item?.jobId === jobId) item.status = 'completed';
+  }
+
+  async releaseIdempotency(key: string, jobId: string) {
+    if (this.items.get(key)?.idempotency?.jobId === jobId) this.items.delete(key);
+  }
 
   async putIfAbsent(key: string, value: string, expiresAtEpoch: number, nowEpoch: number) {
     const item = this.items.get(key);
@@ -329,9 +353,25 @@ class MemoryDocuments implements DocumentStore {
   readonly items = new Map<string, { bytes: Uint8Array; contentType: string }>();
   operations = 0;
 
+  /** When each object was written (the fake clock's time). */
+  readonly modified = new Map<string, Date>();
+  private readonly now: () => Date;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.now = now;
+  }
+
   async put(key: string, bytes: Uint8Array, contentType: string) {
     this.operations++;
     this.items.set(key, { bytes, contentType });
+    this.modified.set(key, this.now());
+  }
+
+  async list(prefix: string) {
+    this.operations++;
+    return [...this.items.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => ({ key, modifiedAt: this.modified.get(key) ?? this.now() }));
   }
 
   async get(key: string, options: { maxBytes?: number } = {}) {
@@ -391,7 +431,7 @@ export function memoryPorts(
     registrations: new MemoryRegistrations(),
     credentials: new MemoryCredentials(),
     guards: new MemoryGuards(),
-    documents: new MemoryDocuments(),
+    documents: new MemoryDocuments(() => new Date(now)),
     notifier: new MemoryNotifier(),
     ownerKey: { ownerKeyHash: async () => ownerKeyHash },
     clock: { now: () => new Date(now) },

@@ -1,20 +1,13 @@
 /**
- * Print requests and uploads. The accepting decision comes first, from one read of the printer:
- * a refused request is answered before its body is decoded, stored or converted (patent T230–T234).
+ * Print requests and uploads: parse the HTTP request, make one core call, answer. The accepting decision
+ * comes first inside core (one read of the printer): a refused request is answered before its body is
+ * decoded, stored or converted (patent T230–T234). Conversion runs in a worker with a time limit.
  */
+import type { Context } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
-import type { Principal } from '../../core/auth.ts';
-import { convertDocument } from '../../core/convert.ts';
-import { NotAcceptingJobsError, requireSize } from '../../core/errors.ts';
-import {
-  admit,
-  baseContentType,
-  createUpload,
-  requireSupportedType,
-  submit,
-  submitUpload,
-} from '../../core/print-request.ts';
-import type { PrinterRecord } from '../../core/printer.ts';
+import { convertIsolated } from '../../core/convert-isolated.ts';
+import { NotAcceptingJobsError } from '../../core/errors.ts';
+import { baseContentType, createUpload, type PrintDocument, requestPrint } from '../../core/print-request.ts';
 import {
   idempotencyKeySchema,
   printerParamsSchema,
@@ -26,6 +19,7 @@ import {
   bodyBytes,
   bodyOf,
   bodySize,
+  type ErrorRenderer,
   type HttpEvent,
   type HttpResult,
   header,
@@ -46,61 +40,46 @@ function idempotencyKey(event: HttpEvent): string | undefined {
   return key === undefined ? undefined : validate(idempotencyKeySchema, key, 'header');
 }
 
-/** Refusal as a page for a browser (screen SC3), as JSON (the one error mapping) for everyone else. */
-async function admitted(
-  event: HttpEvent,
-  principal: Principal,
-  printerId: string,
-): Promise<PrinterRecord | HttpResult> {
-  try {
-    return await admit(ports, principal, printerId);
-  } catch (error) {
-    if (error instanceof NotAcceptingJobsError && prefersHtml(event)) {
-      return html(503, refusalPage(error), { 'retry-after': '60' });
-    }
-    throw error;
-  }
-}
+/** A browser gets the refusal as a page (screen SC3); everyone else the one JSON mapping. */
+const refusalForBrowsers: ErrorRenderer = (error, event) =>
+  error instanceof NotAcceptingJobsError && prefersHtml(event)
+    ? html(503, refusalPage(error), { 'retry-after': '60' })
+    : undefined;
 
-async function printJob(event: HttpEvent): Promise<HttpResult> {
+async function printJob(event: HttpEvent, context: Context): Promise<HttpResult> {
   const principal = await principalOf(event, ports);
   const { printerId } = pathOf(printerParamsSchema, event);
-  const printer = await admitted(event, principal, printerId);
-  if (!('printerId' in printer)) return printer;
   const contentType = baseContentType(header(event, 'content-type'));
-  const key = idempotencyKey(event);
+  let document: PrintDocument;
+  let options = validate(printOptionsSchema, event.queryStringParameters ?? {}, 'query');
   if (contentType === 'application/json') {
     const body = bodyOf(uploadJobBodySchema, event);
-    const accepted = await submitUpload(ports, convertDocument, {
-      printer,
-      principal,
-      uploadId: body.uploadId,
-      options: body.options,
-      idempotencyKey: key,
-    });
-    return json(202, { jobId: accepted.jobId, state: accepted.state });
+    document = { kind: 'upload', uploadId: body.uploadId };
+    options = body.options;
+  } else {
+    document = { kind: 'body', contentType, size: bodySize(event), bytes: () => bodyBytes(event) };
   }
-  requireSupportedType(contentType);
-  requireSize(bodySize(event), ports.settings.maxDocumentBytes);
-  const options = validate(printOptionsSchema, event.queryStringParameters ?? {}, 'query');
-  const accepted = await submit(ports, convertDocument, {
-    printer,
+  const accepted = await requestPrint(ports, convertIsolated, {
     principal,
-    bytes: bodyBytes(event),
-    contentType,
+    printerId,
+    document,
     options,
-    idempotencyKey: key,
+    idempotencyKey: idempotencyKey(event),
+    deadline: ports.clock.now().getTime() + context.getRemainingTimeInMillis(),
   });
   return json(202, { jobId: accepted.jobId, state: accepted.state });
 }
 
-export const handler = httpHandler({
-  'POST /v1/printers/{printerId}/jobs': printJob,
+export const handler = httpHandler(
+  {
+    'POST /v1/printers/{printerId}/jobs': printJob,
 
-  'POST /v1/printers/{printerId}/uploads': async (event) => {
-    const principal = await principalOf(event, ports);
-    const { printerId } = pathOf(printerParamsSchema, event);
-    const body = bodyOf(uploadBodySchema, event);
-    return json(201, await createUpload(ports, principal, printerId, body));
+    'POST /v1/printers/{printerId}/uploads': async (event) => {
+      const principal = await principalOf(event, ports);
+      const { printerId } = pathOf(printerParamsSchema, event);
+      const body = bodyOf(uploadBodySchema, event);
+      return json(201, await createUpload(ports, principal, printerId, body));
+    },
   },
-});
+  [refusalForBrowsers],
+);

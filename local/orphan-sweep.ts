@@ -1,0 +1,62 @@
+/**
+ * At start, before any handler runs, the local cloud deletes print data left without a job by a cloud
+ * killed mid-request (core/orphan-documents.ts). Own clients on this start's engines: the handlers'
+ * clients are made once per process and may still point at an earlier start's ports (tests).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord } from '../core/job.ts';
+import { sweepOrphanDocuments } from '../core/orphan-documents.ts';
+import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
+
+export async function sweepLocalOrphans(endpoints: { dynamodb: string; s3: string }): Promise<string[]> {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const s3 = new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true });
+  const dynamo = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
+  const documents = DynamoDBDocumentClient.from(dynamo);
+  const table = tableNames().jobs;
+  try {
+    return await sweepOrphanDocuments(
+      {
+        documents: {
+          async list(prefix) {
+            const found: Array<{ key: string; modifiedAt: Date }> = [];
+            let token: string | undefined;
+            do {
+              const out = await s3.send(
+                new ListObjectsV2Command({
+                  Bucket: DOCUMENTS_BUCKET,
+                  Prefix: prefix,
+                  ContinuationToken: token,
+                }),
+              );
+              for (const item of out.Contents ?? []) {
+                if (item.Key) found.push({ key: item.Key, modifiedAt: item.LastModified ?? new Date(0) });
+              }
+              token = out.IsTruncated ? out.NextContinuationToken : undefined;
+            } while (token);
+            return found;
+          },
+          async delete(key) {
+            await s3.send(new DeleteObjectCommand({ Bucket: DOCUMENTS_BUCKET, Key: key }));
+          },
+        },
+        jobs: {
+          async get(printerId, jobId) {
+            const out = await documents.send(
+              new GetCommand({ TableName: table, Key: { printerId, jobId }, ConsistentRead: true }),
+            );
+            return out.Item as JobRecord | undefined;
+          },
+        },
+        clock: { now: () => new Date() },
+      },
+      // Nothing is serving yet: every document without a job is an orphan, however young.
+      0,
+    );
+  } finally {
+    s3.destroy();
+    dynamo.destroy();
+  }
+}
