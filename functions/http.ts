@@ -10,12 +10,18 @@ import { logger } from '../adapters/logger.ts';
 import { authenticate, type Principal } from '../core/auth.ts';
 import { BadRequestError, HttpError, NotFoundError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
+import type { HttpHandlerName, RouteKey } from './routes.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
-/** `"POST /v1/printers/{printerId}/jobs"` → handler. */
-export type RouteTable = Record<string, RouteHandler>;
+/**
+ * `"POST /v1/printers/{printerId}/jobs"` → handler: exactly the routes functions/routes.ts gives handler `F`
+ * (a missing, extra or misspelled key fails tsc).
+ */
+export type RouteTable<F extends HttpHandlerName> = [F] extends [never]
+  ? never // no handler named: nothing fits
+  : Record<RouteKey<F>, RouteHandler>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -134,9 +140,13 @@ export function errorResponse(error: unknown): HttpResult {
   return json(status, { error: 'internal', message: 'Internal server error' });
 }
 
-/** A middy handler serving `routes`; an unknown route key answers 404. */
-export function httpHandler(routes: RouteTable) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
+/**
+ * A middy handler serving `routes`, the table of handler `F` (`httpHandler<'jobs'>({...})`: without `F`
+ * no key type-checks); an unknown route key answers 404. `routeKeys` lists what it serves (tests).
+ */
+export function httpHandler<F extends HttpHandlerName = never>(routes: RouteTable<NoInfer<F>>) {
+  const table: Partial<Record<string, RouteHandler>> = routes;
+  const handler = middy<HttpEvent, HttpResult, Error, Context>()
     .use({
       before: (request) => {
         if (request.context && typeof request.context.functionName === 'string')
@@ -147,8 +157,9 @@ export function httpHandler(routes: RouteTable) {
       },
     })
     .handler(async (event: HttpEvent) => {
-      const route = routes[event.routeKey];
+      const route = Object.hasOwn(table, event.routeKey) ? table[event.routeKey] : undefined;
       if (!route) throw new NotFoundError('route');
       return route(event);
     });
+  return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
 }

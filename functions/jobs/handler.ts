@@ -18,7 +18,7 @@ import { bodyOf, httpHandler, json, pathOf, principalOf, queryOf } from '../http
 
 const ports = awsPorts();
 
-export const handler = httpHandler({
+export const handler = httpHandler<'jobs'>({
   'GET /v1/printers/{printerId}/jobs': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);

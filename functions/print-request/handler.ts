@@ -94,7 +94,7 @@ async function printJob(event: HttpEvent): Promise<HttpResult> {
   return json(202, { jobId: accepted.jobId, state: accepted.state });
 }
 
-export const handler = httpHandler({
+export const handler = httpHandler<'print-request'>({
   'POST /v1/printers/{printerId}/jobs': printJob,
 
   'POST /v1/printers/{printerId}/uploads': async (event) => {
