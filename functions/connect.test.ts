@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import authorizerFixture from '../test/fixtures/apigw/websocket-connect-authorizer-request.json' with {
   type: 'json',
 };
+import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, loadHandlers, registerPrinter, setAccepting } from './testing/flows.ts';
 
 let cloud: TestCloud;
@@ -206,5 +206,31 @@ describe("the owner's offline grace", () => {
     expect(refused.body.reason).toBe('offline');
     expect(back.status).toBe(202);
     expect(grace).toBeTruthy();
+  });
+});
+
+describe('connect/handler errors: the one error mapping of functions/http.ts', () => {
+  it('answers an event without a printer 401 and a store failure 500 with the fixed body, as HTTP routes do', async () => {
+    // Prepare: no authorizer context; a printer id DynamoDB refuses as a key (over 2048 bytes)
+    const anonymous = wsEvent('heartbeat', 'c-err');
+    anonymous.requestContext.authorizer = {} as { printerId: string };
+    const oversized = wsEvent('heartbeat', 'c-err', 'p'.repeat(3000));
+    // Act
+    const refused = (await handlers.connect(anonymous as never, lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
+    const failed = (await handlers.connect(oversized as never, lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
+    // Assess
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body)).toEqual({
+      error: 'unauthorized',
+      message: 'No printer for this connection',
+    });
+    expect(failed.statusCode).toBe(500);
+    expect(JSON.parse(failed.body)).toEqual({ error: 'internal', message: 'Internal server error' });
   });
 });

@@ -126,8 +126,8 @@ export function principalOf(
   return authenticate(header(event, 'authorization'), ports);
 }
 
-/** The one error-to-response mapping. */
-export function errorResponse(error: unknown): HttpResult {
+/** The one error-to-response mapping. `logContext` rides along when the error is logged (a 5xx). */
+export function errorResponse(error: unknown, logContext: Record<string, unknown> = {}): HttpResult {
   if (error instanceof HttpError && error.expose) {
     const headers: Record<string, string> = {};
     if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer';
@@ -135,9 +135,21 @@ export function errorResponse(error: unknown): HttpResult {
     if (error.statusCode === 429 && typeof interval === 'number') headers['retry-after'] = String(interval);
     return json(error.statusCode, error.toJSON(), headers);
   }
-  logger.error('request failed', { error: error instanceof Error ? error : String(error) });
+  logger.error('request failed', { ...logContext, error: error instanceof Error ? error : String(error) });
   const status = error instanceof HttpError ? error.statusCode : 500;
   return json(status, { error: 'internal', message: 'Internal server error' });
+}
+
+/**
+ * The same mapping for a WebSocket route's answer: status and JSON body (API Gateway sends no headers on
+ * a WebSocket; `$connect` refuses the upgrade with the status).
+ */
+export function wsErrorResponse(
+  error: unknown,
+  logContext: Record<string, unknown> = {},
+): { statusCode: number; body: string } {
+  const { statusCode, body } = errorResponse(error, logContext);
+  return { statusCode: statusCode ?? 500, body: body ?? '' };
 }
 
 /**
