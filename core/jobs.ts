@@ -1,6 +1,7 @@
 /** Jobs after they exist: the printer lists, fetches (leases) and reports; terminals view and cancel. */
 import { maySeeJob, type Principal, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, ConflictError, NotFoundError } from './errors.ts';
+import { finishJob } from './finish-job.ts';
 import { fetchableView, type JobRecord, type JobView, jobView } from './job.ts';
 import {
   canTransition,
@@ -11,16 +12,10 @@ import {
   JobState,
 } from './job-state.ts';
 import type { Ports } from './ports.ts';
-import {
-  finishedExpiresAtEpoch,
-  HELD_JOB_DAYS,
-  HOLD_EXPIRED_REASON,
-  HOLD_EXPIRED_REASONS,
-  holdCutoff,
-} from './retention.ts';
+import { HELD_JOB_DAYS, HOLD_EXPIRED_REASON, HOLD_EXPIRED_REASONS, holdCutoff } from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
 
-type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings'>;
+type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'log'>;
 
 export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
   requirePrinter(principal, printerId);
@@ -40,14 +35,12 @@ export async function listFetchable(ports: JobPorts, principal: Principal, print
 async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
   if (!isHoldExpired(job, now)) return job;
   try {
-    const aborted = await ports.jobs.expire(job.printerId, job.jobId, {
-      at: now.toISOString(),
-      createdBefore: holdCutoff(now),
-      reasons: [...HOLD_EXPIRED_REASONS],
-      expiresAtEpoch: finishedExpiresAtEpoch(now),
-    });
-    await ports.documents.delete(job.documentKey).catch(() => undefined);
-    return aborted;
+    return await finishJob(
+      ports,
+      job,
+      { state: JobState.aborted, reasons: [...HOLD_EXPIRED_REASONS], createdBefore: holdCutoff(now) },
+      now,
+    );
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     return (await ports.jobs.get(job.printerId, job.jobId)) ?? job;
@@ -139,10 +132,6 @@ export async function fetchJob(
   return { job: jobView(job), documentUrl, format: job.format, leaseExpiresAt: leaseExpiresAt.toISOString() };
 }
 
-function finishedFields(now: Date) {
-  return { leaseExpiresAt: null, expiresAtEpoch: finishedExpiresAtEpoch(now) };
-}
-
 /** The printer reports progress. processing / processing-stopped renew the lease. */
 export async function updateJobState(
   ports: JobPorts,
@@ -161,18 +150,21 @@ export async function updateJobState(
       state: job.state,
     });
   }
-  const finished = isFinished(body.state);
-  const lease = finished
-    ? finishedFields(now)
-    : { leaseExpiresAt: new Date(now.getTime() + ports.settings.leaseSeconds * 1000).toISOString() };
-  const updated = await moveJob(ports, job, {
-    state: body.state,
-    at: now.toISOString(),
-    reasons: body.reasons,
-    impressions: body.impressions,
-    ...lease,
-  });
-  if (finished) await ports.documents.delete(job.documentKey).catch(() => undefined);
+  const { state } = body;
+  if (state === JobState.completed || state === JobState.aborted) {
+    const end = { state, reasons: body.reasons, impressions: body.impressions };
+    return jobView(await changedMeanwhileIsConflict(job, finishJob(ports, job, end, now)));
+  }
+  const updated = await changedMeanwhileIsConflict(
+    job,
+    ports.jobs.transition(job.printerId, job.jobId, job.state, {
+      state,
+      at: now.toISOString(),
+      reasons: body.reasons,
+      impressions: body.impressions,
+      leaseExpiresAt: new Date(now.getTime() + ports.settings.leaseSeconds * 1000).toISOString(),
+    }),
+  );
   return jobView(updated);
 }
 
@@ -188,24 +180,14 @@ export async function cancelJob(
   if (!canTransition(job.state, JobState.canceled)) {
     throw new ConflictError(`Job ${jobId} is ${job.state} and cannot be canceled`, { state: job.state });
   }
-  const now = ports.clock.now();
-  const updated = await moveJob(ports, job, {
-    state: JobState.canceled,
-    at: now.toISOString(),
-    reasons: ['job-canceled-by-user'],
-    ...finishedFields(now),
-  });
-  await ports.documents.delete(job.documentKey).catch(() => undefined);
-  return jobView(updated);
+  const end = { state: JobState.canceled, reasons: ['job-canceled-by-user'] };
+  return jobView(await changedMeanwhileIsConflict(job, finishJob(ports, job, end, ports.clock.now())));
 }
 
-async function moveJob(
-  ports: JobPorts,
-  job: JobRecord,
-  patch: Parameters<JobPorts['jobs']['transition']>[3],
-) {
+/** A write conditioned on the state `job` was read in lost: someone moved it meanwhile (409). */
+async function changedMeanwhileIsConflict(job: JobRecord, write: Promise<JobRecord>): Promise<JobRecord> {
   try {
-    return await ports.jobs.transition(job.printerId, job.jobId, job.state, patch);
+    return await write;
   } catch (error) {
     if (error instanceof ConditionFailedError) {
       throw new ConflictError(`Job ${job.jobId} changed meanwhile; read it again`);

@@ -228,6 +228,11 @@ export interface Clock {
   now(): Date;
 }
 
+/** Where the domain reports what it survives (a failed cleanup): adapters/logger.ts on AWS. */
+export interface Log {
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
 export interface Settings {
   pollIntervalSeconds: number;
   leaseSeconds: number;
@@ -247,4 +252,5 @@ export interface Ports {
   ownerKey: OwnerKeySource;
   clock: Clock;
   settings: Settings;
+  log: Log;
 }

@@ -11,6 +11,7 @@ import type {
   DocumentStore,
   GuardStore,
   JobStore,
+  Log,
   Notifier,
   Ports,
   PrinterStore,
@@ -368,6 +369,14 @@ class MemoryNotifier implements Notifier {
   }
 }
 
+class MemoryLog implements Log {
+  readonly warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
+
+  warn(message: string, fields: Record<string, unknown>) {
+    this.warnings.push({ message, fields });
+  }
+}
+
 export interface MemoryPorts extends Ports {
   printers: MemoryPrinters;
   jobs: MemoryJobs;
@@ -376,6 +385,7 @@ export interface MemoryPorts extends Ports {
   guards: MemoryGuards;
   documents: MemoryDocuments;
   notifier: MemoryNotifier;
+  log: MemoryLog;
   /** Moves the fake clock on. */
   advance(ms: number): void;
 }
@@ -396,6 +406,7 @@ export function memoryPorts(
     ownerKey: { ownerKeyHash: async () => ownerKeyHash },
     clock: { now: () => new Date(now) },
     settings: { ...DEFAULT_SETTINGS },
+    log: new MemoryLog(),
     advance(ms: number) {
       now += ms;
     },
