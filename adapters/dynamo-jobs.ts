@@ -30,6 +30,12 @@ function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['tran
   );
 }
 
+/** The job as the domain knows it: the index attribute (`openJobId`) is storage, not part of JobRecord. */
+function jobOf(item: Record<string, unknown>): JobRecord {
+  const { [OPEN_JOBS_INDEX.sortKey]: _index, ...job } = item;
+  return job as unknown as JobRecord;
+}
+
 export class DynamoJobStore implements JobStore {
   private readonly table: string;
 
@@ -56,7 +62,7 @@ export class DynamoJobStore implements JobStore {
     const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { printerId, jobId }, ConsistentRead: true }),
     );
-    return out.Item as JobRecord | undefined;
+    return out.Item ? jobOf(out.Item) : undefined;
   }
 
   list(
@@ -97,7 +103,7 @@ export class DynamoJobStore implements JobStore {
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...((out.Items ?? []) as JobRecord[]));
+      items.push(...(out.Items ?? []).map(jobOf));
       start = out.LastEvaluatedKey;
     } while (start && (options.limit === undefined || items.length < options.limit));
     return options.limit === undefined ? items : items.slice(0, options.limit);
@@ -159,7 +165,7 @@ export class DynamoJobStore implements JobStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as JobRecord;
+      return jobOf(out.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw new ConditionFailedError(`job ${jobId}: condition failed`);
       throw error;

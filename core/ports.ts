@@ -50,7 +50,7 @@ export interface PrinterStore {
   /**
    * The push connection opened at `openedAt` (recorded as `connectedAt`). Never touches acceptingJobs.
    * Returns false, writing nothing, when a connection opened later is already recorded (a slow $connect
-   * of an abandoned socket must not replace the printer's newer connection).
+   * of an abandoned socket must not replace the printer's newer connection) or the printer does not exist.
    */
   connected(printerId: string, connectionId: string, at: string, openedAt?: string): Promise<boolean>;
   /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
@@ -115,7 +115,10 @@ export interface RegistrationStore {
   /** Throws ConditionFailedError if the id exists. */
   create(registration: RegistrationRecord): Promise<void>;
   get(registrationId: string): Promise<RegistrationRecord | undefined>;
-  /** Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago. */
+  /**
+   * Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago
+   * or the registration does not exist.
+   */
   recordPoll(registrationId: string, atMs: number, minIntervalMs: number): Promise<void>;
   /**
    * Takes one PIN attempt on a pending registration BEFORE the PIN is compared, so concurrent guesses

@@ -89,8 +89,8 @@ class MemoryPrinters implements PrinterStore {
   }
 
   async connected(printerId: string, connectionId: string, at: string, openedAt = at) {
-    const current = this.items.get(printerId)?.connectedAt;
-    if (current && current > openedAt) return false;
+    const item = this.items.get(printerId);
+    if (!item || (item.connectedAt && item.connectedAt > openedAt)) return false;
     this.patch(printerId, {
       connectionId,
       connectedAt: openedAt,
