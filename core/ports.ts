@@ -4,8 +4,9 @@
  * ConditionFailedError (core/errors.ts) and the service decides what it means.
  */
 
-import type { JobRecord, Media } from './job.ts';
+import type { JobRecord } from './job.ts';
 import type { JobState } from './job-state.ts';
+import type { ConvertOptions } from './print-options.ts';
 import type { AcceptingSetBy, DisconnectKind, PrinterRecord, PrinterState } from './printer.ts';
 import type { RegistrationRecord } from './registration-record.ts';
 
@@ -208,11 +209,7 @@ export interface OwnerKeySource {
   ownerKeyHash(): Promise<string | undefined>;
 }
 
-export interface ConvertOptions {
-  media: Media;
-  fit: 'fit' | 'fill';
-  color: 'color' | 'monochrome';
-}
+export type { ConvertOptions } from './print-options.ts';
 
 export interface PrintData {
   pdf: Uint8Array;
