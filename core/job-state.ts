@@ -61,6 +61,14 @@ export function isLeasedState(state: JobState): boolean {
 }
 
 /**
+ * May the printer report `to` for a job in `from`? Only for a job it holds (a pending one must be fetched
+ * first), and only along the machine. printer-client's test clouds apply this same rule.
+ */
+export function mayPrinterReport(from: JobState, to: JobState): boolean {
+  return isLeasedState(from) && canTransition(from, to);
+}
+
+/**
  * A printer may take a job that waits (pending), or one it took before but whose lease ran out
  * (the printer died mid-job): the job list is the truth, so such a job comes back.
  */

@@ -8,8 +8,8 @@ import {
   isFetchable,
   isFinished,
   isHoldExpired,
-  isLeasedState,
   JobState,
+  mayPrinterReport,
 } from './job-state.ts';
 import type { Ports } from './ports.ts';
 import { HELD_JOB_DAYS, HOLD_EXPIRED_REASON, HOLD_EXPIRED_REASONS, holdCutoff } from './retention.ts';
@@ -144,8 +144,7 @@ export async function updateJobState(
   const now = ports.clock.now();
   const job = await ports.jobs.get(printerId, jobId);
   if (!job) throw new NotFoundError('job');
-  // Only a job the printer holds can move; a pending one must be fetched first.
-  if (!isLeasedState(job.state) || !canTransition(job.state, body.state)) {
+  if (!mayPrinterReport(job.state, body.state)) {
     throw new ConflictError(`Job ${jobId} cannot go from ${job.state} to ${body.state}`, {
       state: job.state,
     });
