@@ -65,11 +65,8 @@ export class DynamoJobStore implements JobStore {
     return out.Item ? jobOf(out.Item) : undefined;
   }
 
-  list(
-    printerId: string,
-    options: { states?: readonly string[]; limit?: number } = {},
-  ): Promise<JobRecord[]> {
-    return this.query(printerId, { ...options, consistent: true });
+  list(printerId: string): Promise<JobRecord[]> {
+    return this.query(printerId, { consistent: true });
   }
 
   listOpen(printerId: string): Promise<JobRecord[]> {
@@ -79,23 +76,19 @@ export class DynamoJobStore implements JobStore {
 
   private async query(
     printerId: string,
-    options: { states?: readonly string[]; limit?: number; index?: string; consistent: boolean },
+    options: { index?: string; consistent: boolean },
   ): Promise<JobRecord[]> {
     const items: JobRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const b = new ExpressionBuilder();
       const key = `${b.name('printerId')} = ${b.value(printerId)}`;
-      const filter = options.states?.length
-        ? `${b.name('state')} IN (${options.states.map((s) => b.value(s)).join(', ')})`
-        : undefined;
       const expression = b.build({});
       const out = await documentClient().send(
         new QueryCommand({
           TableName: this.table,
           IndexName: options.index,
           KeyConditionExpression: key,
-          FilterExpression: filter,
           ExpressionAttributeNames: expression.ExpressionAttributeNames,
           ExpressionAttributeValues: expression.ExpressionAttributeValues,
           ScanIndexForward: true,
@@ -105,8 +98,8 @@ export class DynamoJobStore implements JobStore {
       );
       items.push(...(out.Items ?? []).map(jobOf));
       start = out.LastEvaluatedKey;
-    } while (start && (options.limit === undefined || items.length < options.limit));
-    return options.limit === undefined ? items : items.slice(0, options.limit);
+    } while (start);
+    return items;
   }
 
   async lease(

@@ -68,8 +68,8 @@ export interface JobStore {
   /** Throws ConditionFailedError if the job id exists. */
   put(job: JobRecord): Promise<void>;
   get(printerId: string, jobId: string): Promise<JobRecord | undefined>;
-  /** Oldest first. `states` limits the listing to those states. Reads every job of the printer. */
-  list(printerId: string, options?: { states?: readonly JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /** Every job of the printer, oldest first (a terminal's view). */
+  list(printerId: string): Promise<JobRecord[]>;
   /**
    * The printer's open jobs (pending, processing, processing-stopped), oldest first, from the sparse
    * open-jobs index (core/tables.ts): finished jobs are not read. Eventually consistent: a job changed

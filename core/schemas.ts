@@ -107,7 +107,6 @@ export const uploadJobBodySchema = z.object({
   uploadId: opaqueIdSchema,
   options: printOptionsSchema.default({ ...DEFAULT_PRINT_OPTIONS }),
 });
-export type UploadJobBody = z.infer<typeof uploadJobBodySchema>;
 
 /** POST /v1/printers/{id}/uploads. Example: `{"contentType": "image/jpeg", "size": 31457280}` */
 export const uploadBodySchema = z.object({
@@ -115,9 +114,6 @@ export const uploadBodySchema = z.object({
   size: z.number().int().positive(),
 });
 export type UploadBody = z.infer<typeof uploadBodySchema>;
-
-/** GET /v1/printers/{id}/jobs. Example: `which=fetchable` */
-export const jobsQuerySchema = z.object({ which: z.enum(['fetchable', 'all']).optional() });
 
 /**
  * PUT /v1/printers/{id}/jobs/{jobId}/state.

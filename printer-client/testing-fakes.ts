@@ -111,7 +111,7 @@ export interface FakeJob {
 }
 
 /** As the cloud decides it (core/job-state.ts): pending, or held by the printer with its lease run out. */
-export function isFakeJobFetchable(job: Pick<FakeJob, 'state' | 'leaseExpired'>): boolean {
+function isFakeJobFetchable(job: Pick<FakeJob, 'state' | 'leaseExpired'>): boolean {
   const leaseExpiresAt = job.leaseExpired ? null : '9999-12-31T00:00:00.000Z';
   return isFetchable({ state: job.state, leaseExpiresAt }, new Date());
 }

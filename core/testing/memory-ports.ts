@@ -154,9 +154,9 @@ class MemoryJobs implements JobStore {
     return item ? copy(item) : undefined;
   }
 
-  async list(printerId: string, options: { states?: readonly string[] } = {}) {
+  async list(printerId: string) {
     return [...this.items.values()]
-      .filter((j) => j.printerId === printerId && (!options.states || options.states.includes(j.state)))
+      .filter((j) => j.printerId === printerId)
       .sort((a, b) => a.jobId.localeCompare(b.jobId))
       .map(copy);
   }
