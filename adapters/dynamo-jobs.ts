@@ -13,7 +13,7 @@ import { OPEN_JOBS_INDEX, openJobAttributes } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
-/** The update of a state change (a transition, or the cloud's abort of a job held too long). */
+/** The update of a state change (a transition, or the cloud's abort of a job unfetched too long). */
 function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['transition']>[3]): string {
   return updateExpression(
     b,

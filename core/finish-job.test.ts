@@ -4,7 +4,7 @@ import { ConditionFailedError } from './errors.ts';
 import { finishJob } from './finish-job.ts';
 import type { JobRecord } from './job.ts';
 import { cancelJob, fetchJob, getJob, listFetchable, updateJobState } from './jobs.ts';
-import { finishedExpiresAtEpoch, HELD_JOB_DAYS } from './retention.ts';
+import { FETCHABLE_DAYS, finishedExpiresAtEpoch } from './retention.ts';
 import { type MemoryPorts, memoryPorts } from './testing/memory-ports.ts';
 
 const printer: Principal = { kind: 'access', printerId: 'P1' };
@@ -73,17 +73,17 @@ const endings: Array<[string, (ports: MemoryPorts) => Promise<unknown>, string]>
     'canceled',
   ],
   [
-    'the hold expires (seen by the printer listing)',
+    'it stays unfetched past FETCHABLE_DAYS (seen by the printer listing)',
     async (ports) => {
-      ports.advance(HELD_JOB_DAYS * DAY);
+      ports.advance(FETCHABLE_DAYS * DAY);
       await listFetchable(ports, printer, 'P1');
     },
     'aborted',
   ],
   [
-    'the hold expires (seen by a terminal)',
+    'it stays unfetched past FETCHABLE_DAYS (seen by a terminal)',
     async (ports) => {
-      ports.advance(HELD_JOB_DAYS * DAY + 1);
+      ports.advance(FETCHABLE_DAYS * DAY + 1);
       await getJob(ports, owner, 'P1', 'j1');
     },
     'aborted',

@@ -1,6 +1,6 @@
 /**
  * The end of a job, in one place (PAPPL's finish_job): every way a job becomes completed, aborted or
- * canceled (the printer's report, a terminal's cancel, the hold's abort) goes through `finishJob`, so each
+ * canceled (the printer's report, a terminal's cancel, the abort of a job unfetched too long) goes through `finishJob`, so each
  * one writes the finished state with the finished-job TTL and drops the print data the same way.
  */
 import type { JobRecord } from './job.ts';
@@ -14,7 +14,7 @@ export type JobEnd =
   /** Moves the job from the state it was read in (an optimistic check). */
   | { state: FinishedState; reasons?: string[] | undefined; impressions?: number | undefined }
   /**
-   * The hold's abort: only while the job is still fetchable and was created at or before `createdBefore`
+   * The abort of a job unfetched too long: only while it is still fetchable and was created at or before `createdBefore`
    * (a job its printer takes meanwhile is not aborted).
    */
   | { state: 'aborted'; reasons: string[]; createdBefore: string };

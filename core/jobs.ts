@@ -7,12 +7,12 @@ import {
   canTransition,
   isFetchable,
   isFinished,
-  isHoldExpired,
+  isUnfetchedTooLong,
   JobState,
   mayPrinterReport,
 } from './job-state.ts';
 import type { Ports } from './ports.ts';
-import { HELD_JOB_DAYS, HOLD_EXPIRED_REASON, HOLD_EXPIRED_REASONS, holdCutoff } from './retention.ts';
+import { FETCHABLE_DAYS, fetchableCutoff, UNFETCHED_REASON, UNFETCHED_REASONS } from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
 
 type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'log'>;
@@ -23,22 +23,22 @@ export async function listFetchable(ports: JobPorts, principal: Principal, print
   const open = await ports.jobs.listOpen(printerId);
   // Listing is the poller's heartbeat: it keeps lastSeenAt fresh (and the offline grace away).
   await ports.printers.seen(printerId, now.toISOString(), true);
-  const current = await Promise.all(open.map((job) => expireIfHeldTooLong(ports, job, now)));
-  return current.filter((job) => isFetchable(job, now) && !isHoldExpired(job, now)).map(fetchableView);
+  const current = await Promise.all(open.map((job) => abortIfUnfetchedTooLong(ports, job, now)));
+  return current.filter((job) => isFetchable(job, now) && !isUnfetchedTooLong(job, now)).map(fetchableView);
 }
 
 /**
- * A job its printer could take but did not within the hold is aborted (`aborted-by-system`,
+ * A job its printer could take but did not within FETCHABLE_DAYS is aborted (`aborted-by-system`,
  * `job-hold-expired`) by one conditional write, so nobody is offered print data that S3 expires.
  * Returns the job as it is now (if another request moved it meanwhile, as that one left it).
  */
-async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
-  if (!isHoldExpired(job, now)) return job;
+async function abortIfUnfetchedTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
+  if (!isUnfetchedTooLong(job, now)) return job;
   try {
     return await finishJob(
       ports,
       job,
-      { state: JobState.aborted, reasons: [...HOLD_EXPIRED_REASONS], createdBefore: holdCutoff(now) },
+      { state: JobState.aborted, reasons: [...UNFETCHED_REASONS], createdBefore: fetchableCutoff(now) },
       now,
     );
   } catch (error) {
@@ -47,8 +47,8 @@ async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): 
   }
 }
 
-function isHoldExpiredAbort(job: JobRecord): boolean {
-  return job.state === JobState.aborted && (job.reasons ?? []).includes(HOLD_EXPIRED_REASON);
+function isUnfetchedAbort(job: JobRecord): boolean {
+  return job.state === JobState.aborted && (job.reasons ?? []).includes(UNFETCHED_REASON);
 }
 
 export async function listForTerminal(
@@ -61,7 +61,7 @@ export async function listForTerminal(
   const now = ports.clock.now();
   const all = await ports.jobs.list(printerId);
   const mine = all.filter((job) => maySeeJob(principal, job));
-  return (await Promise.all(mine.map((job) => expireIfHeldTooLong(ports, job, now)))).map(jobView);
+  return (await Promise.all(mine.map((job) => abortIfUnfetchedTooLong(ports, job, now)))).map(jobView);
 }
 
 async function visibleJob(
@@ -74,7 +74,7 @@ async function visibleJob(
   else requireTerminal(principal, printerId);
   const job = await ports.jobs.get(printerId, jobId);
   if (!job || (principal.kind !== 'access' && !maySeeJob(principal, job))) throw new NotFoundError('job');
-  return expireIfHeldTooLong(ports, job, ports.clock.now());
+  return abortIfUnfetchedTooLong(ports, job, ports.clock.now());
 }
 
 export function getJob(
@@ -108,16 +108,16 @@ export async function fetchJob(
     job = await ports.jobs.lease(printerId, jobId, {
       at: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
-      createdAfter: holdCutoff(now),
+      createdAfter: fetchableCutoff(now),
     });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     const found = await ports.jobs.get(printerId, jobId);
     if (!found) throw new NotFoundError('job');
-    const current = await expireIfHeldTooLong(ports, found, now);
-    if (isHoldExpiredAbort(current)) {
+    const current = await abortIfUnfetchedTooLong(ports, found, now);
+    if (isUnfetchedAbort(current)) {
       throw new ConflictError(
-        `Job ${jobId} waited more than ${HELD_JOB_DAYS} days for its printer and was aborted (${HOLD_EXPIRED_REASON}); its print data is gone`,
+        `Job ${jobId} waited more than ${FETCHABLE_DAYS} days for its printer and was aborted (${UNFETCHED_REASON}); its print data is gone`,
         { state: current.state, reasons: current.reasons },
       );
     }

@@ -78,8 +78,8 @@ export interface JobStore {
   listOpen(printerId: string): Promise<JobRecord[]>;
   /**
    * Takes the job for the printer: pending, or leased with the lease expired at `at` → processing
-   * until `leaseExpiresAt`; only a job created after `createdAfter` (the hold, core/retention.ts).
-   * Throws ConditionFailedError otherwise (missing, leased, finished, held too long).
+   * until `leaseExpiresAt`; only a job created after `createdAfter` (FETCHABLE_DAYS, core/retention.ts).
+   * Throws ConditionFailedError otherwise (missing, leased, finished, fetchable too long).
    */
   lease(
     printerId: string,
