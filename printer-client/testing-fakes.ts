@@ -110,7 +110,7 @@ export interface FakeJob {
   leaseExpired?: boolean;
 }
 
-/** As the cloud decides it (core/job-state.ts): pending, or held by the printer with its lease run out. */
+/** As the cloud decides it (core/job-state.ts): pending, or taken by the printer with its lease run out. */
 function isFakeJobFetchable(job: Pick<FakeJob, 'state' | 'leaseExpired'>): boolean {
   const leaseExpiresAt = job.leaseExpired ? null : '9999-12-31T00:00:00.000Z';
   return isFetchable({ state: job.state, leaseExpiresAt }, new Date());
