@@ -187,6 +187,41 @@ export function printerStoreContract(name: string, make: () => PrinterStore): vo
         expect((await store.get(printerId))?.connectionId ?? null).toBeNull();
     });
 
+    it('setAccepting: seen=false leaves lastSeenAt, a null reason clears it; a missing printer ignores goodbye and close', async () => {
+      // Prepare
+      const store = make();
+      const printerId = await registered(store);
+      const missing = uid('missing');
+      // Act
+      const stopped = await store.setAccepting(printerId, {
+        acceptingJobs: false,
+        reason: 'toner-empty',
+        setBy: 'owner',
+        at: T1,
+        seen: false,
+      });
+      const accepting = await store.setAccepting(printerId, {
+        acceptingJobs: true,
+        reason: null,
+        setBy: 'printer',
+        at: T2,
+        seen: true,
+      });
+      await store.goodbye(missing, 'c1', T1);
+      const closed = await store.disconnected(missing, 'c1', T1);
+      // Assess
+      expect(stopped).toMatchObject({
+        acceptingJobs: false,
+        acceptingReason: 'toner-empty',
+        acceptingSetBy: 'owner',
+      });
+      expect(stopped.lastSeenAt ?? null).toBeNull();
+      expect(accepting).toMatchObject({ acceptingJobs: true, acceptingSetAt: T2, lastSeenAt: T2 });
+      expect(accepting.acceptingReason ?? null).toBeNull();
+      expect(closed).toBeUndefined();
+      expect(await store.get(missing)).toBeUndefined();
+    });
+
     it('lists every printer', async () => {
       // Prepare
       const store = make();
