@@ -108,21 +108,22 @@ describe('DynamoJobStore.listOpen (the open-jobs index)', () => {
   });
 });
 
-describe('DynamoJobStore.expire and lease (the hold)', () => {
+describe('DynamoJobStore.expire and lease (FETCHABLE_DAYS)', () => {
   it('aborts only a takeable job created at or before the cutoff; a running lease or a younger job stays', async () => {
     // Prepare
     const store = new DynamoJobStore();
-    await store.put(job('hold', 1));
-    await store.put(job('hold', 2));
-    await store.put(job('hold', 3, '2026-03-01T12:00:00.000Z'));
-    await store.lease('hold', 'j0002', { at, leaseExpiresAt: later, createdAfter: '' });
+    await store.put(job('unfetched', 1));
+    await store.put(job('unfetched', 2));
+    await store.put(job('unfetched', 3, '2026-03-01T12:00:00.000Z'));
+    await store.lease('unfetched', 'j0002', { at, leaseExpiresAt: later, createdAfter: '' });
     const input = { at, createdBefore: '2026-03-01T06:00:00.000Z', reasons: ['x'], expiresAtEpoch: 1 };
     // Act
-    const refused = (jobId: string) => store.expire('hold', jobId, input).catch((error: unknown) => error);
+    const refused = (jobId: string) =>
+      store.expire('unfetched', jobId, input).catch((error: unknown) => error);
     const leased = await refused('j0002');
     const young = await refused('j0003');
     const missing = await refused('j9999');
-    const expired = await store.expire('hold', 'j0001', input);
+    const expired = await store.expire('unfetched', 'j0001', input);
     const again = await refused('j0001');
     // Assess
     expect(leased).toBeInstanceOf(ConditionFailedError);
@@ -130,7 +131,7 @@ describe('DynamoJobStore.expire and lease (the hold)', () => {
     expect(missing).toBeInstanceOf(ConditionFailedError);
     expect(again).toBeInstanceOf(ConditionFailedError);
     expect(expired.state).toBe('aborted');
-    expect((await store.get('hold', 'j0002'))?.state).toBe('processing');
+    expect((await store.get('unfetched', 'j0002'))?.state).toBe('processing');
   });
 
   it('refuses to lease a job created at or before createdAfter', async () => {

@@ -13,7 +13,7 @@ import { OPEN_JOBS_INDEX, openJobAttributes } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
 import { ExpressionBuilder, isConditionFailure, updateExpression } from './dynamo-update.ts';
 
-/** The update of a state change (a transition, or the cloud's abort of a job held too long). */
+/** The update of a state change (a transition, or the cloud's abort of a job unfetched too long). */
 function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['transition']>[3]): string {
   return updateExpression(
     b,
@@ -28,6 +28,12 @@ function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['tran
     // A finished job leaves the open-jobs index.
     isFinished(patch.state) ? { remove: [OPEN_JOBS_INDEX.sortKey] } : {},
   );
+}
+
+/** The job as the domain knows it: the index attribute (`openJobId`) is storage, not part of JobRecord. */
+function jobOf(item: Record<string, unknown>): JobRecord {
+  const { [OPEN_JOBS_INDEX.sortKey]: _index, ...job } = item;
+  return job as unknown as JobRecord;
 }
 
 export class DynamoJobStore implements JobStore {
@@ -56,14 +62,11 @@ export class DynamoJobStore implements JobStore {
     const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { printerId, jobId }, ConsistentRead: true }),
     );
-    return out.Item as JobRecord | undefined;
+    return out.Item ? jobOf(out.Item) : undefined;
   }
 
-  list(
-    printerId: string,
-    options: { states?: readonly string[]; limit?: number } = {},
-  ): Promise<JobRecord[]> {
-    return this.query(printerId, { ...options, consistent: true });
+  list(printerId: string): Promise<JobRecord[]> {
+    return this.query(printerId, { consistent: true });
   }
 
   listOpen(printerId: string): Promise<JobRecord[]> {
@@ -73,23 +76,19 @@ export class DynamoJobStore implements JobStore {
 
   private async query(
     printerId: string,
-    options: { states?: readonly string[]; limit?: number; index?: string; consistent: boolean },
+    options: { index?: string; consistent: boolean },
   ): Promise<JobRecord[]> {
     const items: JobRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const b = new ExpressionBuilder();
       const key = `${b.name('printerId')} = ${b.value(printerId)}`;
-      const filter = options.states?.length
-        ? `${b.name('state')} IN (${options.states.map((s) => b.value(s)).join(', ')})`
-        : undefined;
       const expression = b.build({});
       const out = await documentClient().send(
         new QueryCommand({
           TableName: this.table,
           IndexName: options.index,
           KeyConditionExpression: key,
-          FilterExpression: filter,
           ExpressionAttributeNames: expression.ExpressionAttributeNames,
           ExpressionAttributeValues: expression.ExpressionAttributeValues,
           ScanIndexForward: true,
@@ -97,10 +96,10 @@ export class DynamoJobStore implements JobStore {
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...((out.Items ?? []) as JobRecord[]));
+      items.push(...(out.Items ?? []).map(jobOf));
       start = out.LastEvaluatedKey;
-    } while (start && (options.limit === undefined || items.length < options.limit));
-    return options.limit === undefined ? items : items.slice(0, options.limit);
+    } while (start);
+    return items;
   }
 
   async lease(
@@ -159,7 +158,7 @@ export class DynamoJobStore implements JobStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as JobRecord;
+      return jobOf(out.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw new ConditionFailedError(`job ${jobId}: condition failed`);
       throw error;

@@ -40,7 +40,10 @@ export class DynamoRegistrationStore implements RegistrationStore {
     const b = new ExpressionBuilder();
     const update = updateExpression(b, { lastPollAtMs: atMs });
     const last = b.name('lastPollAtMs');
-    const condition = `attribute_not_exists(${last}) OR ${last} <= ${b.value(atMs - minIntervalMs)}`;
+    // attribute_exists: an update of a missing key would create a registration of nothing but lastPollAtMs.
+    const condition =
+      `attribute_exists(${b.name('registrationId')}) AND ` +
+      `(attribute_not_exists(${last}) OR ${last} <= ${b.value(atMs - minIntervalMs)})`;
     await this.update(registrationId, b, update, condition);
   }
 

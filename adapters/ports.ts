@@ -6,6 +6,7 @@ import { DynamoGuardStore } from './dynamo-guards.ts';
 import { DynamoJobStore } from './dynamo-jobs.ts';
 import { DynamoPrinterStore } from './dynamo-printers.ts';
 import { DynamoRegistrationStore } from './dynamo-registrations.ts';
+import { logger } from './logger.ts';
 import { EnvOrSecretOwnerKey } from './owner-key.ts';
 import { S3DocumentStore } from './s3-documents.ts';
 import { WsNotifier } from './ws-notifier.ts';
@@ -46,6 +47,7 @@ export function awsPorts(): Ports {
     get settings() {
       return once('settings', settingsFromEnv);
     },
+    log: logger,
   };
   return ports;
 }

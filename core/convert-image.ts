@@ -18,7 +18,7 @@ import {
   UnprocessableDocumentError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
-import type { ConvertOptions } from './ports.ts';
+import type { ConvertOptions } from './print-options.ts';
 
 /**
  * A Lambda instance converts one document per invocation and never sees the same bytes twice, so

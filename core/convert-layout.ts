@@ -2,8 +2,7 @@
  * Where an image goes on the printed page, as pure arithmetic: page size, margins, orientation,
  * fit/fill geometry and the pixel size worth embedding. No image library here, so it is easy to test.
  */
-import type { Media } from './job.ts';
-import type { ConvertOptions } from './ports.ts';
+import type { ConvertOptions, Media } from './print-options.ts';
 
 export interface Size {
   width: number;

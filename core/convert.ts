@@ -7,10 +7,11 @@ import { heicDecodingAvailable, heicNotSupported, imageToPdf } from './convert-i
 import { checkPdf } from './convert-pdf.ts';
 import { describeMime, sniffFormat } from './document-sniff.ts';
 import { BadRequestError, UnprocessableDocumentError, UnsupportedMediaTypeError } from './errors.ts';
-import type { ConvertOptions, PrintData } from './ports.ts';
+import type { PrintData } from './ports.ts';
+import { COLOR_MODES, type ConvertOptions, DEFAULT_PRINT_OPTIONS, FITS, MEDIA } from './print-options.ts';
 
-export type { Media } from './job.ts';
-export type { ConvertOptions, PrintData } from './ports.ts';
+export type { PrintData } from './ports.ts';
+export type { ConvertOptions, Media } from './print-options.ts';
 
 export const SUPPORTED_CONTENT_TYPES = [
   'image/jpeg',
@@ -24,9 +25,9 @@ export const SUPPORTED_CONTENT_TYPES = [
 export type SupportedContentType = (typeof SUPPORTED_CONTENT_TYPES)[number];
 
 export const DEFAULT_CONVERT_OPTIONS: Readonly<ConvertOptions> = {
-  media: 'iso_a4_210x297mm',
-  fit: 'fit',
-  color: 'color',
+  media: DEFAULT_PRINT_OPTIONS.media,
+  fit: DEFAULT_PRINT_OPTIONS.fit,
+  color: DEFAULT_PRINT_OPTIONS.color,
 };
 
 /** Spellings seen in the wild for the same formats (old browsers, phones, mail clients). */
@@ -40,9 +41,9 @@ const CONTENT_TYPE_ALIASES: Readonly<Record<string, SupportedContentType>> = {
   'application/x-pdf': 'application/pdf',
 };
 
-const MEDIA = new Set<string>(['iso_a4_210x297mm', 'na_letter_8.5x11in']);
-const FITS = new Set<string>(['fit', 'fill']);
-const COLORS = new Set<string>(['color', 'monochrome']);
+const MEDIA_SET = new Set<string>(MEDIA);
+const FIT_SET = new Set<string>(FITS);
+const COLOR_SET = new Set<string>(COLOR_MODES);
 
 let conversions = 0;
 
@@ -78,11 +79,11 @@ export function requireSupportedType(contentType: string): asserts contentType i
 }
 
 function checkOptions(options: ConvertOptions): void {
-  if (!MEDIA.has(options.media) || !FITS.has(options.fit) || !COLORS.has(options.color)) {
+  if (!MEDIA_SET.has(options.media) || !FIT_SET.has(options.fit) || !COLOR_SET.has(options.color)) {
     throw new BadRequestError('media, fit or color has a value that is not supported', {
       media: [...MEDIA],
       fit: [...FITS],
-      color: [...COLORS],
+      color: [...COLOR_MODES],
     });
   }
 }

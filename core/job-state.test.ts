@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, isFetchable, isFinished, isHoldExpired, JOB_STATES, JobState } from './job-state.ts';
-import { DOCUMENT_RETENTION_DAYS, HELD_JOB_DAYS, holdCutoff, holdExpiresAt } from './retention.ts';
+import {
+  canTransition,
+  isFetchable,
+  isFinished,
+  isUnfetchedTooLong,
+  JOB_STATES,
+  JobState,
+} from './job-state.ts';
+import { DOCUMENT_RETENTION_DAYS, FETCHABLE_DAYS, fetchableCutoff, fetchableUntil } from './retention.ts';
 import { DEFAULT_SETTINGS } from './settings.ts';
 
 describe('job-state machine', () => {
@@ -61,33 +68,33 @@ describe('isFetchable', () => {
   });
 });
 
-describe('the hold (core/retention.ts)', () => {
+describe('FETCHABLE_DAYS (core/retention.ts)', () => {
   const created = '2026-01-01T00:00:00.000Z';
   const DAY = 24 * 3600 * 1000;
 
-  it('expires a takeable job at createdAt + HELD_JOB_DAYS, not a second before, and never a leased or finished one', () => {
+  it('expires a takeable job at createdAt + FETCHABLE_DAYS, not a second before, and never a leased or finished one', () => {
     // Prepare
-    const end = holdExpiresAt(created);
+    const end = fetchableUntil(created);
     const before = new Date(end.getTime() - 1000);
     // Act + Assess
     expect(end.toISOString()).toBe('2026-01-31T00:00:00.000Z');
-    expect(isHoldExpired({ state: 'pending', createdAt: created }, before)).toBe(false);
-    expect(isHoldExpired({ state: 'pending', createdAt: created }, end)).toBe(true);
-    expect(holdCutoff(end)).toBe(created);
+    expect(isUnfetchedTooLong({ state: 'pending', createdAt: created }, before)).toBe(false);
+    expect(isUnfetchedTooLong({ state: 'pending', createdAt: created }, end)).toBe(true);
+    expect(fetchableCutoff(end)).toBe(created);
     const leased = {
       state: 'processing' as const,
       createdAt: created,
       leaseExpiresAt: '2026-02-01T00:00:00.000Z',
     };
-    expect(isHoldExpired(leased, end)).toBe(false);
-    expect(isHoldExpired({ ...leased, leaseExpiresAt: '2026-01-30T00:00:00.000Z' }, end)).toBe(true);
-    expect(isHoldExpired({ state: 'completed', createdAt: created }, end)).toBe(false);
+    expect(isUnfetchedTooLong(leased, end)).toBe(false);
+    expect(isUnfetchedTooLong({ ...leased, leaseExpiresAt: '2026-01-30T00:00:00.000Z' }, end)).toBe(true);
+    expect(isUnfetchedTooLong({ state: 'completed', createdAt: created }, end)).toBe(false);
   });
 
   it('keeps print data longer than a job can wait plus a lease', () => {
     // Act + Assess
     expect(DOCUMENT_RETENTION_DAYS * DAY).toBeGreaterThanOrEqual(
-      HELD_JOB_DAYS * DAY + DEFAULT_SETTINGS.leaseSeconds * 1000,
+      FETCHABLE_DAYS * DAY + DEFAULT_SETTINGS.leaseSeconds * 1000,
     );
   });
 });

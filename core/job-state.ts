@@ -2,7 +2,7 @@
  * The job-state machine (IPP job-state, RFC 8011 §5.3.7). Every job transition is checked here and
  * nowhere else: a finished job (completed, aborted, canceled) never changes again.
  */
-import { holdExpiresAt } from './retention.ts';
+import { fetchableUntil } from './retention.ts';
 
 export const JobState = {
   pending: 'pending',
@@ -22,7 +22,7 @@ const FINISHED: ReadonlySet<JobState> = new Set([JobState.canceled, JobState.abo
 
 /**
  * from -> the states it may move to. processing -> processing is a lease renewal. pending -> aborted
- * is the system aborting a job its printer did not take within the hold (core/retention.ts): the
+ * is the system aborting a job its printer did not take while it was fetchable (core/retention.ts): the
  * printer cannot make it (it moves only jobs it holds) and terminals only cancel.
  */
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
@@ -61,6 +61,14 @@ export function isLeasedState(state: JobState): boolean {
 }
 
 /**
+ * May the printer report `to` for a job in `from`? Only for a job it holds (a pending one must be fetched
+ * first), and only along the machine. printer-client's test clouds apply this same rule.
+ */
+export function mayPrinterReport(from: JobState, to: JobState): boolean {
+  return isLeasedState(from) && canTransition(from, to);
+}
+
+/**
  * A printer may take a job that waits (pending), or one it took before but whose lease ran out
  * (the printer died mid-job): the job list is the truth, so such a job comes back.
  */
@@ -71,12 +79,12 @@ export function isFetchable(job: { state: JobState; leaseExpiresAt?: string | nu
 }
 
 /**
- * A job its printer could take but did not within HELD_JOB_DAYS of its creation (core/retention.ts):
+ * A job its printer could take but did not within FETCHABLE_DAYS of its creation (core/retention.ts):
  * its print data is about to go, so the cloud aborts it instead of offering it.
  */
-export function isHoldExpired(
+export function isUnfetchedTooLong(
   job: { state: JobState; createdAt: string; leaseExpiresAt?: string | null },
   now: Date,
 ): boolean {
-  return isFetchable(job, now) && holdExpiresAt(job.createdAt).getTime() <= now.getTime();
+  return isFetchable(job, now) && fetchableUntil(job.createdAt).getTime() <= now.getTime();
 }

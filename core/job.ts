@@ -1,15 +1,8 @@
 /** The job record and the views of it printers and terminals see. */
 import type { JobState } from './job-state.ts';
+import type { PrintOptions } from './print-options.ts';
 
-export type Media = 'iso_a4_210x297mm' | 'na_letter_8.5x11in';
-
-export interface PrintOptions {
-  copies: number;
-  media: Media;
-  fit: 'fit' | 'fill';
-  color: 'color' | 'monochrome';
-  title?: string | undefined;
-}
+export type { Media, PrintOptions } from './print-options.ts';
 
 export interface JobRecord {
   printerId: string;

@@ -3,7 +3,7 @@ import type { Principal } from './auth.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { JobRecord } from './job.ts';
 import { cancelJob, fetchJob, getJob, listFetchable, listForTerminal, updateJobState } from './jobs.ts';
-import { FINISHED_JOB_DAYS, HELD_JOB_DAYS } from './retention.ts';
+import { FETCHABLE_DAYS, FINISHED_JOB_DAYS } from './retention.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const printer: Principal = { kind: 'access', printerId: 'P1' };
@@ -99,21 +99,21 @@ async function withDocuments(ports: Awaited<ReturnType<typeof prepared>>) {
   return ports;
 }
 
-describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock', () => {
-  it('still offers a job one second before the hold ends', async () => {
+describe('FETCHABLE_DAYS: a job waits FETCHABLE_DAYS for its printer, with a fake clock', () => {
+  it('still offers a job one second before FETCHABLE_DAYS end', async () => {
     // Prepare (jobs created 2026-03-01T00:00:01/02, the clock starts at 12:00)
     const ports = await withDocuments(await prepared());
-    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 - 2000);
+    ports.advance(FETCHABLE_DAYS * DAY - 12 * 3600 * 1000 - 2000);
     // Act
     const listed = await listFetchable(ports, printer, 'P1');
     // Assess
     expect(listed.map((j) => j.jobId)).toEqual(['j1', 'j2']);
   });
 
-  it('aborts a pending job older than the hold when the printer lists: not offered, document dropped, visible as aborted', async () => {
-    // Prepare: j1 is 1 s past the hold, j2 exactly at it (expired), a new j3 is fresh
+  it('aborts a pending job older than FETCHABLE_DAYS when the printer lists: not offered, document dropped, visible as aborted', async () => {
+    // Prepare: j1 is 1 s past FETCHABLE_DAYS, j2 exactly at it (expired), a new j3 is fresh
     const ports = await withDocuments(await prepared());
-    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 + 2000);
+    ports.advance(FETCHABLE_DAYS * DAY - 12 * 3600 * 1000 + 2000);
     const fresh = job('j3', ports.clock.now().toISOString());
     await ports.jobs.put(fresh);
     const writesBefore = ports.jobs.writes;
@@ -138,10 +138,10 @@ describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock
     expect(ports.documents.items.has('documents/P1/j2.pdf')).toBe(false);
   });
 
-  it('refuses the fetch of a job held too long with 409 and a clear message, and aborts it', async () => {
+  it('refuses the fetch of a job unfetched too long with 409 and a clear message, and aborts it', async () => {
     // Prepare
     const ports = await withDocuments(await prepared());
-    ports.advance((HELD_JOB_DAYS + 2) * DAY);
+    ports.advance((FETCHABLE_DAYS + 2) * DAY);
     // Act
     const fetched = fetchJob(ports, printer, 'P1', 'j1');
     // Assess
@@ -157,7 +157,7 @@ describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock
   it("shows the terminal an expired job as aborted even if the printer never came back, and won't cancel it", async () => {
     // Prepare
     const ports = await prepared();
-    ports.advance((HELD_JOB_DAYS + 1) * DAY);
+    ports.advance((FETCHABLE_DAYS + 1) * DAY);
     // Act
     const listed = await listForTerminal(ports, { kind: 'owner' }, 'P1');
     const cancel = cancelJob(ports, { kind: 'owner' }, 'P1', 'j2');
@@ -166,10 +166,10 @@ describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock
     await expect(cancel).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('aborts a job whose lease ran out past the hold (the printer died with it), but never one under a running lease', async () => {
-    // Prepare: j1 taken just before the hold ends and its lease runs out after it; j2 taken and renewed
+  it('aborts a job whose lease ran out past FETCHABLE_DAYS (the printer died with it), but never one under a running lease', async () => {
+    // Prepare: j1 taken just before FETCHABLE_DAYS end and its lease runs out after it; j2 taken and renewed
     const ports = await prepared();
-    ports.advance(HELD_JOB_DAYS * DAY - 12 * 3600 * 1000 - 10_000);
+    ports.advance(FETCHABLE_DAYS * DAY - 12 * 3600 * 1000 - 10_000);
     await fetchJob(ports, printer, 'P1', 'j1');
     await fetchJob(ports, printer, 'P1', 'j2');
     ports.advance(ports.settings.leaseSeconds * 1000 - 1000);
@@ -187,7 +187,7 @@ describe('the hold: a job waits HELD_JOB_DAYS for its printer, with a fake clock
   it('does not abort a job that was taken meanwhile: the conditional write loses and the listing skips it', async () => {
     // Prepare
     const ports = await prepared();
-    ports.advance((HELD_JOB_DAYS + 1) * DAY);
+    ports.advance((FETCHABLE_DAYS + 1) * DAY);
     const stale = await ports.jobs.listOpen('P1');
     const at = ports.clock.now().toISOString();
     await ports.jobs.transition('P1', 'j1', 'pending', {

@@ -1,26 +1,21 @@
 /** Jobs after they exist: the printer lists, fetches (leases) and reports; terminals view and cancel. */
 import { maySeeJob, type Principal, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, ConflictError, NotFoundError } from './errors.ts';
+import { finishJob } from './finish-job.ts';
 import { fetchableView, type JobRecord, type JobView, jobView } from './job.ts';
 import {
   canTransition,
   isFetchable,
   isFinished,
-  isHoldExpired,
-  isLeasedState,
+  isUnfetchedTooLong,
   JobState,
+  mayPrinterReport,
 } from './job-state.ts';
 import type { Ports } from './ports.ts';
-import {
-  finishedExpiresAtEpoch,
-  HELD_JOB_DAYS,
-  HOLD_EXPIRED_REASON,
-  HOLD_EXPIRED_REASONS,
-  holdCutoff,
-} from './retention.ts';
+import { FETCHABLE_DAYS, fetchableCutoff, UNFETCHED_REASON, UNFETCHED_REASONS } from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
 
-type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings'>;
+type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'log'>;
 
 export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
   requirePrinter(principal, printerId);
@@ -28,34 +23,32 @@ export async function listFetchable(ports: JobPorts, principal: Principal, print
   const open = await ports.jobs.listOpen(printerId);
   // Listing is the poller's heartbeat: it keeps lastSeenAt fresh (and the offline grace away).
   await ports.printers.seen(printerId, now.toISOString(), true);
-  const current = await Promise.all(open.map((job) => expireIfHeldTooLong(ports, job, now)));
-  return current.filter((job) => isFetchable(job, now) && !isHoldExpired(job, now)).map(fetchableView);
+  const current = await Promise.all(open.map((job) => abortIfUnfetchedTooLong(ports, job, now)));
+  return current.filter((job) => isFetchable(job, now) && !isUnfetchedTooLong(job, now)).map(fetchableView);
 }
 
 /**
- * A job its printer could take but did not within the hold is aborted (`aborted-by-system`,
+ * A job its printer could take but did not within FETCHABLE_DAYS is aborted (`aborted-by-system`,
  * `job-hold-expired`) by one conditional write, so nobody is offered print data that S3 expires.
  * Returns the job as it is now (if another request moved it meanwhile, as that one left it).
  */
-async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
-  if (!isHoldExpired(job, now)) return job;
+async function abortIfUnfetchedTooLong(ports: JobPorts, job: JobRecord, now: Date): Promise<JobRecord> {
+  if (!isUnfetchedTooLong(job, now)) return job;
   try {
-    const aborted = await ports.jobs.expire(job.printerId, job.jobId, {
-      at: now.toISOString(),
-      createdBefore: holdCutoff(now),
-      reasons: [...HOLD_EXPIRED_REASONS],
-      expiresAtEpoch: finishedExpiresAtEpoch(now),
-    });
-    await ports.documents.delete(job.documentKey).catch(() => undefined);
-    return aborted;
+    return await finishJob(
+      ports,
+      job,
+      { state: JobState.aborted, reasons: [...UNFETCHED_REASONS], createdBefore: fetchableCutoff(now) },
+      now,
+    );
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     return (await ports.jobs.get(job.printerId, job.jobId)) ?? job;
   }
 }
 
-function isHoldExpiredAbort(job: JobRecord): boolean {
-  return job.state === JobState.aborted && (job.reasons ?? []).includes(HOLD_EXPIRED_REASON);
+function isUnfetchedAbort(job: JobRecord): boolean {
+  return job.state === JobState.aborted && (job.reasons ?? []).includes(UNFETCHED_REASON);
 }
 
 export async function listForTerminal(
@@ -68,7 +61,7 @@ export async function listForTerminal(
   const now = ports.clock.now();
   const all = await ports.jobs.list(printerId);
   const mine = all.filter((job) => maySeeJob(principal, job));
-  return (await Promise.all(mine.map((job) => expireIfHeldTooLong(ports, job, now)))).map(jobView);
+  return (await Promise.all(mine.map((job) => abortIfUnfetchedTooLong(ports, job, now)))).map(jobView);
 }
 
 async function visibleJob(
@@ -81,7 +74,7 @@ async function visibleJob(
   else requireTerminal(principal, printerId);
   const job = await ports.jobs.get(printerId, jobId);
   if (!job || (principal.kind !== 'access' && !maySeeJob(principal, job))) throw new NotFoundError('job');
-  return expireIfHeldTooLong(ports, job, ports.clock.now());
+  return abortIfUnfetchedTooLong(ports, job, ports.clock.now());
 }
 
 export function getJob(
@@ -115,16 +108,16 @@ export async function fetchJob(
     job = await ports.jobs.lease(printerId, jobId, {
       at: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
-      createdAfter: holdCutoff(now),
+      createdAfter: fetchableCutoff(now),
     });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     const found = await ports.jobs.get(printerId, jobId);
     if (!found) throw new NotFoundError('job');
-    const current = await expireIfHeldTooLong(ports, found, now);
-    if (isHoldExpiredAbort(current)) {
+    const current = await abortIfUnfetchedTooLong(ports, found, now);
+    if (isUnfetchedAbort(current)) {
       throw new ConflictError(
-        `Job ${jobId} waited more than ${HELD_JOB_DAYS} days for its printer and was aborted (${HOLD_EXPIRED_REASON}); its print data is gone`,
+        `Job ${jobId} waited more than ${FETCHABLE_DAYS} days for its printer and was aborted (${UNFETCHED_REASON}); its print data is gone`,
         { state: current.state, reasons: current.reasons },
       );
     }
@@ -139,10 +132,6 @@ export async function fetchJob(
   return { job: jobView(job), documentUrl, format: job.format, leaseExpiresAt: leaseExpiresAt.toISOString() };
 }
 
-function finishedFields(now: Date) {
-  return { leaseExpiresAt: null, expiresAtEpoch: finishedExpiresAtEpoch(now) };
-}
-
 /** The printer reports progress. processing / processing-stopped renew the lease. */
 export async function updateJobState(
   ports: JobPorts,
@@ -155,24 +144,26 @@ export async function updateJobState(
   const now = ports.clock.now();
   const job = await ports.jobs.get(printerId, jobId);
   if (!job) throw new NotFoundError('job');
-  // Only a job the printer holds can move; a pending one must be fetched first.
-  if (!isLeasedState(job.state) || !canTransition(job.state, body.state)) {
+  if (!mayPrinterReport(job.state, body.state)) {
     throw new ConflictError(`Job ${jobId} cannot go from ${job.state} to ${body.state}`, {
       state: job.state,
     });
   }
-  const finished = isFinished(body.state);
-  const lease = finished
-    ? finishedFields(now)
-    : { leaseExpiresAt: new Date(now.getTime() + ports.settings.leaseSeconds * 1000).toISOString() };
-  const updated = await moveJob(ports, job, {
-    state: body.state,
-    at: now.toISOString(),
-    reasons: body.reasons,
-    impressions: body.impressions,
-    ...lease,
-  });
-  if (finished) await ports.documents.delete(job.documentKey).catch(() => undefined);
+  const { state } = body;
+  if (state === JobState.completed || state === JobState.aborted) {
+    const end = { state, reasons: body.reasons, impressions: body.impressions };
+    return jobView(await changedMeanwhileIsConflict(job, finishJob(ports, job, end, now)));
+  }
+  const updated = await changedMeanwhileIsConflict(
+    job,
+    ports.jobs.transition(job.printerId, job.jobId, job.state, {
+      state,
+      at: now.toISOString(),
+      reasons: body.reasons,
+      impressions: body.impressions,
+      leaseExpiresAt: new Date(now.getTime() + ports.settings.leaseSeconds * 1000).toISOString(),
+    }),
+  );
   return jobView(updated);
 }
 
@@ -188,24 +179,14 @@ export async function cancelJob(
   if (!canTransition(job.state, JobState.canceled)) {
     throw new ConflictError(`Job ${jobId} is ${job.state} and cannot be canceled`, { state: job.state });
   }
-  const now = ports.clock.now();
-  const updated = await moveJob(ports, job, {
-    state: JobState.canceled,
-    at: now.toISOString(),
-    reasons: ['job-canceled-by-user'],
-    ...finishedFields(now),
-  });
-  await ports.documents.delete(job.documentKey).catch(() => undefined);
-  return jobView(updated);
+  const end = { state: JobState.canceled, reasons: ['job-canceled-by-user'] };
+  return jobView(await changedMeanwhileIsConflict(job, finishJob(ports, job, end, ports.clock.now())));
 }
 
-async function moveJob(
-  ports: JobPorts,
-  job: JobRecord,
-  patch: Parameters<JobPorts['jobs']['transition']>[3],
-) {
+/** A write conditioned on the state `job` was read in lost: someone moved it meanwhile (409). */
+async function changedMeanwhileIsConflict(job: JobRecord, write: Promise<JobRecord>): Promise<JobRecord> {
   try {
-    return await ports.jobs.transition(job.printerId, job.jobId, job.state, patch);
+    return await write;
   } catch (error) {
     if (error instanceof ConditionFailedError) {
       throw new ConflictError(`Job ${job.jobId} changed meanwhile; read it again`);

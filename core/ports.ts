@@ -4,8 +4,9 @@
  * ConditionFailedError (core/errors.ts) and the service decides what it means.
  */
 
-import type { JobRecord, Media } from './job.ts';
+import type { JobRecord } from './job.ts';
 import type { JobState } from './job-state.ts';
+import type { ConvertOptions } from './print-options.ts';
 import type { AcceptingSetBy, DisconnectKind, PrinterRecord, PrinterState } from './printer.ts';
 import type { RegistrationRecord } from './registration-record.ts';
 
@@ -50,7 +51,7 @@ export interface PrinterStore {
   /**
    * The push connection opened at `openedAt` (recorded as `connectedAt`). Never touches acceptingJobs.
    * Returns false, writing nothing, when a connection opened later is already recorded (a slow $connect
-   * of an abandoned socket must not replace the printer's newer connection).
+   * of an abandoned socket must not replace the printer's newer connection) or the printer does not exist.
    */
   connected(printerId: string, connectionId: string, at: string, openedAt?: string): Promise<boolean>;
   /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
@@ -67,8 +68,8 @@ export interface JobStore {
   /** Throws ConditionFailedError if the job id exists. */
   put(job: JobRecord): Promise<void>;
   get(printerId: string, jobId: string): Promise<JobRecord | undefined>;
-  /** Oldest first. `states` limits the listing to those states. Reads every job of the printer. */
-  list(printerId: string, options?: { states?: readonly JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /** Every job of the printer, oldest first (a terminal's view). */
+  list(printerId: string): Promise<JobRecord[]>;
   /**
    * The printer's open jobs (pending, processing, processing-stopped), oldest first, from the sparse
    * open-jobs index (core/tables.ts): finished jobs are not read. Eventually consistent: a job changed
@@ -77,8 +78,8 @@ export interface JobStore {
   listOpen(printerId: string): Promise<JobRecord[]>;
   /**
    * Takes the job for the printer: pending, or leased with the lease expired at `at` → processing
-   * until `leaseExpiresAt`; only a job created after `createdAfter` (the hold, core/retention.ts).
-   * Throws ConditionFailedError otherwise (missing, leased, finished, held too long).
+   * until `leaseExpiresAt`; only a job created after `createdAfter` (FETCHABLE_DAYS, core/retention.ts).
+   * Throws ConditionFailedError otherwise (missing, leased, finished, fetchable too long).
    */
   lease(
     printerId: string,
@@ -115,7 +116,10 @@ export interface RegistrationStore {
   /** Throws ConditionFailedError if the id exists. */
   create(registration: RegistrationRecord): Promise<void>;
   get(registrationId: string): Promise<RegistrationRecord | undefined>;
-  /** Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago. */
+  /**
+   * Records a poll at `atMs`; throws ConditionFailedError when the last one was less than `minIntervalMs` ago
+   * or the registration does not exist.
+   */
   recordPoll(registrationId: string, atMs: number, minIntervalMs: number): Promise<void>;
   /**
    * Takes one PIN attempt on a pending registration BEFORE the PIN is compared, so concurrent guesses
@@ -230,11 +234,7 @@ export interface OwnerKeySource {
   ownerKeyHash(): Promise<string | undefined>;
 }
 
-export interface ConvertOptions {
-  media: Media;
-  fit: 'fit' | 'fill';
-  color: 'color' | 'monochrome';
-}
+export type { ConvertOptions } from './print-options.ts';
 
 export interface PrintData {
   pdf: Uint8Array;
@@ -257,6 +257,11 @@ export interface Clock {
   now(): Date;
 }
 
+/** Where the domain reports what it survives (a failed cleanup): adapters/logger.ts on AWS. */
+export interface Log {
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
 export interface Settings {
   pollIntervalSeconds: number;
   leaseSeconds: number;
@@ -276,4 +281,5 @@ export interface Ports {
   ownerKey: OwnerKeySource;
   clock: Clock;
   settings: Settings;
+  log: Log;
 }

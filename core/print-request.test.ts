@@ -3,7 +3,7 @@ import { ConflictError, NotAcceptingJobsError, UnprocessableDocumentError } from
 import { cancelJob } from './jobs.ts';
 import type { Converter } from './ports.ts';
 import { admit, submit, submitUpload, uploadKey } from './print-request.ts';
-import { DOCUMENT_RETENTION_DAYS, FINISHED_JOB_DAYS, HELD_JOB_DAYS } from './retention.ts';
+import { DOCUMENT_RETENTION_DAYS, FETCHABLE_DAYS, FINISHED_JOB_DAYS } from './retention.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const owner = { kind: 'owner' } as const;
@@ -82,7 +82,7 @@ describe('submit', () => {
     ]);
   });
 
-  it('gives a new job a far-off TTL past its hold and document retention; finishing sets the finished TTL', async () => {
+  it('gives a new job a far-off TTL past FETCHABLE_DAYS and document retention; finishing sets the finished TTL', async () => {
     // Prepare
     const ports = await prepared(true);
     const printer = await admit(ports, owner, 'P1');
@@ -104,7 +104,7 @@ describe('submit', () => {
     // Assess
     expect(pending?.expiresAtEpoch).toBe(createdEpoch + (DOCUMENT_RETENTION_DAYS + FINISHED_JOB_DAYS) * day);
     expect(pending?.expiresAtEpoch).toBeGreaterThan(
-      createdEpoch + (HELD_JOB_DAYS + DOCUMENT_RETENTION_DAYS - 1) * day,
+      createdEpoch + (FETCHABLE_DAYS + DOCUMENT_RETENTION_DAYS - 1) * day,
     );
     expect(canceled?.expiresAtEpoch).toBe(createdEpoch + 3600 + FINISHED_JOB_DAYS * day);
   });

@@ -5,8 +5,11 @@
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** A job waits this long for its printer (pending, or taken and its lease run out); then it is aborted. */
-export const HELD_JOB_DAYS = 30;
+/**
+ * A job stays fetchable (IPP INFRA's word for a job waiting for its printer to take it: pending, or taken
+ * and its lease run out) this long after its creation; then it is aborted, unfetched.
+ */
+export const FETCHABLE_DAYS = 30;
 
 /** A finished job (completed, aborted, canceled) stays visible this long before AWS may expire it (TTL). */
 export const FINISHED_JOB_DAYS = 30;
@@ -16,22 +19,25 @@ export const FINISHED_JOB_DAYS = 30;
  * any LEASE_SECONDS an owner would set). S3 lifecycle days count from the upload, which is when the
  * job is created, and AWS rounds them up to the next midnight UTC, never down.
  */
-export const DOCUMENT_RETENTION_DAYS = HELD_JOB_DAYS + 1;
+export const DOCUMENT_RETENTION_DAYS = FETCHABLE_DAYS + 1;
 
-/** The job-state-reason (a cloudprint keyword, docs/api.md) of a job its printer did not take in time. */
-export const HOLD_EXPIRED_REASON = 'job-hold-expired';
+/**
+ * The job-state-reason (a cloudprint keyword, docs/api.md) of a job its printer did not take within
+ * FETCHABLE_DAYS. The keyword is public API and keeps its first spelling.
+ */
+export const UNFETCHED_REASON = 'job-hold-expired';
 
 /** The job-state-reasons of such a job: IPP's `aborted-by-system` and why. */
-export const HOLD_EXPIRED_REASONS = ['aborted-by-system', HOLD_EXPIRED_REASON] as const;
+export const UNFETCHED_REASONS = ['aborted-by-system', UNFETCHED_REASON] as const;
 
-/** When a job created at `createdAt` stops being offered to its printer. */
-export function holdExpiresAt(createdAt: string): Date {
-  return new Date(Date.parse(createdAt) + HELD_JOB_DAYS * DAY_MS);
+/** When a job created at `createdAt` stops being fetchable. */
+export function fetchableUntil(createdAt: string): Date {
+  return new Date(Date.parse(createdAt) + FETCHABLE_DAYS * DAY_MS);
 }
 
 /** A job created at or before this instant has waited too long at `now`. */
-export function holdCutoff(now: Date): string {
-  return new Date(now.getTime() - HELD_JOB_DAYS * DAY_MS).toISOString();
+export function fetchableCutoff(now: Date): string {
+  return new Date(now.getTime() - FETCHABLE_DAYS * DAY_MS).toISOString();
 }
 
 function epochSecondsAfter(at: Date, days: number): number {
@@ -44,7 +50,7 @@ export function finishedExpiresAtEpoch(now: Date): number {
 }
 
 /**
- * A job that is not finished yet may be deleted by AWS this long after its creation: the hold plus
+ * A job that is not finished yet may be deleted by AWS this long after its creation: FETCHABLE_DAYS plus
  * a last lease (DOCUMENT_RETENTION_DAYS), then as long as a finished job stays. A job nobody reads
  * again (so nobody aborts it at read time) is still cleaned up; one that finishes earlier gets
  * finishedExpiresAtEpoch instead. The job is already aborted at read time long before this.

@@ -3,6 +3,14 @@
  * functions/http.ts turns a failed parse into 400 naming the field.
  */
 import { z } from 'zod';
+import {
+  COLOR_MODES,
+  DEFAULT_PRINT_OPTIONS,
+  FITS,
+  MAX_COPIES,
+  MAX_TITLE_LENGTH,
+  MEDIA,
+} from './print-options.ts';
 
 const KEYWORD = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -140,29 +148,22 @@ export const printerSettingsBodySchema = z
 export type PrinterSettingsBody = z.infer<typeof printerSettingsBodySchema>;
 
 /**
- * Print options, from the query of POST /v1/printers/{id}/jobs or the `options` of an upload job.
- * Example query: `copies=2&media=na_letter_8.5x11in&fit=fill&color=monochrome&title=Holiday`
+ * Print options (core/print-options.ts), from the query of POST /v1/printers/{id}/jobs or the `options` of an
+ * upload job. Example query: `copies=2&media=na_letter_8.5x11in&fit=fill&color=monochrome&title=Holiday`
  */
 export const printOptionsSchema = z.object({
-  copies: z.coerce.number().int().min(1).max(99).default(1),
-  media: z.enum(['iso_a4_210x297mm', 'na_letter_8.5x11in']).default('iso_a4_210x297mm'),
-  fit: z.enum(['fit', 'fill']).default('fit'),
-  color: z.enum(['color', 'monochrome']).default('color'),
-  title: z.string().trim().min(1).max(200).optional(),
+  copies: z.coerce.number().int().min(1).max(MAX_COPIES).default(DEFAULT_PRINT_OPTIONS.copies),
+  media: z.enum(MEDIA).default(DEFAULT_PRINT_OPTIONS.media),
+  fit: z.enum(FITS).default(DEFAULT_PRINT_OPTIONS.fit),
+  color: z.enum(COLOR_MODES).default(DEFAULT_PRINT_OPTIONS.color),
+  title: z.string().trim().min(1).max(MAX_TITLE_LENGTH).optional(),
 });
-export type PrintOptionsInput = z.infer<typeof printOptionsSchema>;
 
 /** POST /v1/printers/{id}/jobs with JSON. Example: `{"uploadId": "uAbC...", "options": {"copies": 2}}` */
 export const uploadJobBodySchema = z.object({
   uploadId: opaqueIdSchema,
-  options: printOptionsSchema.default({
-    copies: 1,
-    media: 'iso_a4_210x297mm',
-    fit: 'fit',
-    color: 'color',
-  }),
+  options: printOptionsSchema.default({ ...DEFAULT_PRINT_OPTIONS }),
 });
-export type UploadJobBody = z.infer<typeof uploadJobBodySchema>;
 
 /** POST /v1/printers/{id}/uploads. Example: `{"contentType": "image/jpeg", "size": 31457280}` */
 export const uploadBodySchema = z.object({
@@ -170,9 +171,6 @@ export const uploadBodySchema = z.object({
   size: z.number().int().positive(),
 });
 export type UploadBody = z.infer<typeof uploadBodySchema>;
-
-/** GET /v1/printers/{id}/jobs. Example: `which=fetchable` */
-export const jobsQuerySchema = z.object({ which: z.enum(['fetchable', 'all']).optional() });
 
 /**
  * PUT /v1/printers/{id}/jobs/{jobId}/state.

@@ -208,3 +208,29 @@ describe("the owner's offline grace", () => {
     expect(grace).toBeTruthy();
   });
 });
+
+describe('connect/handler errors: the one error mapping of functions/http.ts', () => {
+  it('answers an event without a printer 401 and a store failure 500 with the fixed body, as HTTP routes do', async () => {
+    // Prepare: no authorizer context; a printer id DynamoDB refuses as a key (over 2048 bytes)
+    const anonymous = wsEvent('heartbeat', 'c-err');
+    anonymous.requestContext.authorizer = {} as { printerId: string };
+    const oversized = wsEvent('heartbeat', 'c-err', 'p'.repeat(3000));
+    // Act
+    const refused = (await handlers.connect(anonymous as never, lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
+    const failed = (await handlers.connect(oversized as never, lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
+    // Assess
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body)).toEqual({
+      error: 'unauthorized',
+      message: 'No printer for this connection',
+    });
+    expect(failed.statusCode).toBe(500);
+    expect(JSON.parse(failed.body)).toEqual({ error: 'internal', message: 'Internal server error' });
+  });
+});

@@ -10,13 +10,19 @@ import { logger } from '../adapters/logger.ts';
 import { authenticate, type Principal } from '../core/auth.ts';
 import { BadRequestError, HttpError, NotFoundError, PayloadTooLargeError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
+import type { HttpHandlerName, RouteKey } from './routes.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 /** `context` gives the request's deadline (`getRemainingTimeInMillis`). */
 export type RouteHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
-/** `"POST /v1/printers/{printerId}/jobs"` → handler. */
-export type RouteTable = Record<string, RouteHandler>;
+/**
+ * `"POST /v1/printers/{printerId}/jobs"` → handler: exactly the routes functions/routes.ts gives handler `F`
+ * (a missing, extra or misspelled key fails tsc).
+ */
+export type RouteTable<F extends HttpHandlerName> = [F] extends [never]
+  ? never // no handler named: nothing fits
+  : Record<RouteKey<F>, RouteHandler>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -140,12 +146,17 @@ export function principalOf(
  */
 export type ErrorRenderer = (error: unknown, event: HttpEvent) => HttpResult | undefined;
 
+export interface ErrorResponseOptions {
+  /** The request, for the renderers. */
+  event?: HttpEvent | undefined;
+  renderers?: readonly ErrorRenderer[];
+  /** Rides along when the error is logged (a 5xx). */
+  logContext?: Record<string, unknown>;
+}
+
 /** The one error-to-response mapping. */
-export function errorResponse(
-  error: unknown,
-  event?: HttpEvent,
-  renderers: readonly ErrorRenderer[] = [],
-): HttpResult {
+export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): HttpResult {
+  const { event, renderers = [], logContext = {} } = options;
   for (const render of event ? renderers : []) {
     const rendered = render(error, event as HttpEvent);
     if (rendered) return rendered;
@@ -157,26 +168,46 @@ export function errorResponse(
     if (error.statusCode === 429 && typeof interval === 'number') headers['retry-after'] = String(interval);
     return json(error.statusCode, error.toJSON(), headers);
   }
-  logger.error('request failed', { error: error instanceof Error ? error : String(error) });
+  logger.error('request failed', { ...logContext, error: error instanceof Error ? error : String(error) });
   const status = error instanceof HttpError ? error.statusCode : 500;
   return json(status, { error: 'internal', message: 'Internal server error' });
 }
 
-/** A middy handler serving `routes`; an unknown route key answers 404. Errors go to errorResponse. */
-export function httpHandler(routes: RouteTable, renderers: readonly ErrorRenderer[] = []) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
+/**
+ * The same mapping for a WebSocket route's answer: status and JSON body (API Gateway sends no headers on
+ * a WebSocket; `$connect` refuses the upgrade with the status).
+ */
+export function wsErrorResponse(
+  error: unknown,
+  logContext: Record<string, unknown> = {},
+): { statusCode: number; body: string } {
+  const { statusCode, body } = errorResponse(error, { logContext });
+  return { statusCode: statusCode ?? 500, body: body ?? '' };
+}
+
+/**
+ * A middy handler serving `routes`, the table of handler `F` (`httpHandler<'jobs'>({...})`: without `F`
+ * no key type-checks); an unknown route key answers 404. Errors go to errorResponse (and `renderers`). `routeKeys` lists what it serves (tests).
+ */
+export function httpHandler<F extends HttpHandlerName = never>(
+  routes: RouteTable<NoInfer<F>>,
+  renderers: readonly ErrorRenderer[] = [],
+) {
+  const table: Partial<Record<string, RouteHandler>> = routes;
+  const handler = middy<HttpEvent, HttpResult, Error, Context>()
     .use({
       before: (request) => {
         if (request.context && typeof request.context.functionName === 'string')
           logger.addContext(request.context);
       },
       onError: (request) => {
-        request.response = errorResponse(request.error, request.event, renderers);
+        request.response = errorResponse(request.error, { event: request.event, renderers });
       },
     })
     .handler(async (event: HttpEvent, context: Context) => {
-      const route = routes[event.routeKey];
+      const route = Object.hasOwn(table, event.routeKey) ? table[event.routeKey] : undefined;
       if (!route) throw new NotFoundError('route');
       return route(event, context);
     });
+  return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
 }

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../adapters/aws-clients.ts';
 import { ENV } from '../core/config.ts';
-import { HELD_JOB_DAYS } from '../core/retention.ts';
+import { FETCHABLE_DAYS } from '../core/retention.ts';
 import { OPEN_JOBS_INDEX } from '../core/tables.ts';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
@@ -278,13 +278,13 @@ function ownerGet(jobId: string) {
   );
 }
 
-describe('the hold: a job its printer did not take within HELD_JOB_DAYS', () => {
+describe('FETCHABLE_DAYS: a job its printer did not take within FETCHABLE_DAYS', () => {
   it('is aborted when the printer lists: not offered, its document gone, the terminal sees it aborted', async () => {
     // Prepare
     const old = await newJob();
     const young = await newJob();
-    await age(old, HELD_JOB_DAYS + 0.01);
-    await age(young, HELD_JOB_DAYS - 0.01);
+    await age(old, FETCHABLE_DAYS + 0.01);
+    await age(young, FETCHABLE_DAYS - 0.01);
     // Act
     const listed = await fetchable();
     const seen = await ownerGet(old);
@@ -310,7 +310,7 @@ describe('the hold: a job its printer did not take within HELD_JOB_DAYS', () => 
   it('answers a fetch of such a job 409 even if nobody listed it, and aborts it with that one request', async () => {
     // Prepare
     const old = await newJob();
-    await age(old, HELD_JOB_DAYS + 1);
+    await age(old, FETCHABLE_DAYS + 1);
     // Act
     const fetched = await fetchJob(old);
     const seen = await ownerGet(old);

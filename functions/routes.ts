@@ -32,7 +32,7 @@ export interface HttpRoute {
   fn: Exclude<HandlerName, 'connect'>;
 }
 
-export const HTTP_ROUTES: readonly HttpRoute[] = [
+export const HTTP_ROUTES = [
   { method: 'GET', path: '/v1/config', fn: 'terminal' },
   { method: 'GET', path: '/v1/printers', fn: 'terminal' },
   { method: 'GET', path: '/v1/printers/{printerId}', fn: 'terminal' },
@@ -58,7 +58,27 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
-];
+] as const satisfies readonly HttpRoute[];
+
+/** A handler module serving HTTP routes. */
+export type HttpHandlerName = HttpRoute['fn'];
+
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
+
+/**
+ * `"METHOD /path"` (API Gateway's routeKey) of every route `F` serves, from HTTP_ROUTES: a handler's
+ * table typed with it (functions/http.ts `httpHandler<F>`) fails tsc when a route is missing or misspelled.
+ */
+export type RouteKey<F extends HttpHandlerName = HttpHandlerName> = KeyOf<
+  Extract<(typeof HTTP_ROUTES)[number], { fn: F }>
+>;
+
+/** The route key of an entry of HTTP_ROUTES. */
+export function routeKey(route: HttpRoute): string {
+  return `${route.method} ${route.path}`;
+}
 
 /** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */
 export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;

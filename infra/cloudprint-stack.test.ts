@@ -1,7 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/config.ts';
-import { DOCUMENT_RETENTION_DAYS as CORE_DOCUMENT_RETENTION_DAYS, HELD_JOB_DAYS } from '../core/retention.ts';
+import {
+  DOCUMENT_RETENTION_DAYS as CORE_DOCUMENT_RETENTION_DAYS,
+  FETCHABLE_DAYS,
+} from '../core/retention.ts';
 import { OPEN_JOBS_INDEX, TABLES } from '../core/tables.ts';
 import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
 import { DOCUMENT_RETENTION_DAYS } from './data.ts';
@@ -259,7 +262,7 @@ describe('data', () => {
 
   it('keeps print data as long as a job may wait for its printer plus a day (core/retention.ts)', () => {
     expect(DOCUMENT_RETENTION_DAYS).toBe(CORE_DOCUMENT_RETENTION_DAYS);
-    expect(DOCUMENT_RETENTION_DAYS).toBe(HELD_JOB_DAYS + 1);
+    expect(DOCUMENT_RETENTION_DAYS).toBe(FETCHABLE_DAYS + 1);
   });
 
   it('keeps documents private, encrypted, SSL-only, short-lived, and open to presigned browser PUTs', () => {

@@ -1,5 +1,5 @@
 /** Matching a request path against the route table, as API Gateway does: `{name}` is one whole segment. */
-import { HTTP_ROUTES, type HttpRoute } from '../functions/routes.ts';
+import { HTTP_ROUTES, type HttpRoute, routeKey } from '../functions/routes.ts';
 
 export interface RouteMatch {
   route: HttpRoute;
@@ -45,7 +45,7 @@ export function compileRoutes(routes: readonly HttpRoute[] = HTTP_ROUTES) {
       if (ok) {
         return {
           route,
-          routeKey: `${route.method} ${route.path}`,
+          routeKey: routeKey(route),
           pathParameters: Object.keys(params).length > 0 ? params : undefined,
         };
       }

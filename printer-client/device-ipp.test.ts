@@ -283,7 +283,7 @@ describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
       30_000,
     );
 
-    // Assess: not accepting, with the reason; the printer's own report in the status; the job held
+    // Assess: not accepting, with the reason; the printer's own report in the status; the job suspended
     expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'toner-low' });
     expect(h.printer.snapshot()).toMatchObject({
       state: 'stopped',
@@ -302,7 +302,7 @@ describe('ipp engine against a real IPP printer (ippeveprinter)', () => {
       () => h.cloud.jobs.get(jobId)?.state === 'completed' && h.cloud.lastAccepting()?.acceptingJobs === true,
     );
 
-    // Assess: accepting again; the held job printed once, and the printer has it
+    // Assess: accepting again; the suspended job printed once, and the printer has it
     expect(h.device.printed).toEqual([jobId]);
     expect((await readdir(spool)).filter((file) => file.endsWith('.pdf'))).toHaveLength(1);
     expect(h.printer.snapshot()).toMatchObject({ acceptingJobs: true, supplies: { toner: 90 } });

@@ -307,12 +307,12 @@ describe('the journal: never print twice, never lose a job', () => {
     expect(again.device.printed).toEqual([]);
   });
 
-  it('a held job stays held across a restart and prints when the condition is gone', async () => {
+  it('a suspended job stays suspended across a restart and prints when the condition is gone', async () => {
     // Prepare
     const first = await online({ paper: 0 });
     const jobId = await first.cloud.addJob();
     first.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => first.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'held');
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'suspended');
     await first.printer.shutdown();
 
     // Act
@@ -329,12 +329,12 @@ describe('the journal: never print twice, never lose a job', () => {
     expect(again.device.printed).toEqual([jobId]);
   });
 
-  it('a held job canceled in the cloud is not printed when the condition is gone', async () => {
+  it('a suspended job canceled in the cloud is not printed when the condition is gone', async () => {
     // Prepare
     const h = await online({ paper: 0 });
     const jobId = await h.cloud.addJob();
     h.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'held');
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'suspended');
     const job = h.cloud.jobs.get(jobId);
     if (job) job.state = 'canceled';
 

@@ -4,7 +4,7 @@
  * A job is never printed twice: printing is saved before the engine gets the job, and a job left
  * there by a crash is looked for in the engine and followed (or printed only if the engine never
  * got it); printed-but-unreported is reported on restart, not reprinted. It is never lost either (a
- * spooled job is printed after a restart). Jobs the resource policy refuses are held
+ * spooled job is printed after a restart). Jobs the resource policy refuses are suspended
  * (processing-stopped) and printed, oldest first, once the condition is gone (patent T662–T674).
  * Every job operation runs one at a time, in order.
  */
@@ -63,10 +63,10 @@ export class JobProcessor {
     return this.printing;
   }
 
-  /** Jobs held by the resource policy, oldest first. */
-  held(): JournalEntry[] {
+  /** Jobs the resource policy suspended (processing-stopped), oldest first. */
+  suspended(): JournalEntry[] {
     return Object.values(this.deps.store.data.journal)
-      .filter((entry) => entry.heldFor && entry.step === 'spooled')
+      .filter((entry) => entry.suspendedFor && entry.step === 'spooled')
       .sort(byAge);
   }
 
@@ -88,8 +88,8 @@ export class JobProcessor {
       }
       await this.followPrinting();
       await this.reportPrinted();
-      await this.resumeHeld();
-      for (const entry of this.unheldSpooled()) await this.advance(entry);
+      await this.resumeSuspended();
+      for (const entry of this.readySpooled()) await this.advance(entry);
     });
   }
 
@@ -113,9 +113,9 @@ export class JobProcessor {
     return run;
   }
 
-  /** Supplies or the error state changed: print held jobs whose condition is gone, update the stop. */
+  /** Supplies or the error state changed: print suspended jobs whose condition is gone, update the stop. */
   resume(): Promise<void> {
-    return this.exclusive(() => this.resumeHeld());
+    return this.exclusive(() => this.resumeSuspended());
   }
 
   private async take(token: string, listed: FetchableJob): Promise<void> {
@@ -199,40 +199,40 @@ export class JobProcessor {
   private async advance(entry: JournalEntry): Promise<void> {
     if (entry.step === 'printed') return this.report(entry);
     if (entry.step === 'printing') return this.follow(entry);
-    if (entry.step !== 'spooled' || entry.heldFor) return;
-    // Held jobs go first: a new job waits behind them, for the same reason.
-    const waiting = this.held();
+    if (entry.step !== 'spooled' || entry.suspendedFor) return;
+    // Suspended jobs go first: a new job waits behind them, for the same reason.
+    const waiting = this.suspended();
     if (waiting.length === 0) await this.deps.refreshDevice(); // the printer's own state, just before printing
     const reason =
       waiting.length > 0
-        ? (this.deps.store.data.resourceStop?.reason ?? waiting[0]?.heldFor ?? 'other')
+        ? (this.deps.store.data.resourceStop?.reason ?? waiting[0]?.suspendedFor ?? 'other')
         : this.insufficiency(entry);
-    if (reason) return this.hold(entry, reason);
+    if (reason) return this.suspend(entry, reason);
     await this.print(entry);
   }
 
-  private async hold(entry: JournalEntry, reason: string): Promise<void> {
-    entry.heldFor = reason;
+  private async suspend(entry: JournalEntry, reason: string): Promise<void> {
+    entry.suspendedFor = reason;
     entry.updatedAt = this.now();
     await this.deps.store.save();
-    this.deps.log(`job ${entry.jobId} held: ${reason}`);
+    this.deps.log(`job ${entry.jobId} suspended: ${reason}`);
     await this.deps.onResourceStop(reason);
     if ((await this.sendState(entry, { state: 'processing-stopped', reasons: [reason] })) === 'gone') {
       await this.forget(entry);
     }
   }
 
-  private async resumeHeld(): Promise<void> {
+  private async resumeSuspended(): Promise<void> {
     const { store } = this.deps;
-    for (const entry of this.held()) {
+    for (const entry of this.suspended()) {
       const reason = this.insufficiency(entry);
       if (reason) {
-        for (const other of this.held()) other.heldFor = reason;
+        for (const other of this.suspended()) other.suspendedFor = reason;
         await store.save();
         await this.deps.onResourceStop(reason);
         return;
       }
-      entry.heldFor = null;
+      entry.suspendedFor = null;
       await this.print(entry);
     }
     await this.deps.onResourceStop(errorReason(this.deps.condition().device));
@@ -240,12 +240,12 @@ export class JobProcessor {
 
   /** What keeps `entry` from printing now (resource-policy.ts), or null. */
   private insufficiency(entry: JournalEntry): string | null {
-    return insufficiency(this.deps.condition(), need(entry), this.deps.resources, this.heldBytes(entry));
+    return insufficiency(this.deps.condition(), need(entry), this.deps.resources, this.suspendedBytes(entry));
   }
 
   private async print(entry: JournalEntry): Promise<void> {
     const { store, device, log } = this.deps;
-    // The engine starts: processing (again, after a hold). A job canceled meanwhile is not printed.
+    // The engine starts: processing (again, after a suspension). A job canceled meanwhile is not printed.
     if ((await this.sendState(entry, { state: 'processing' })) === 'gone') return this.forget(entry);
     // Saved before the engine gets the job: from here on a restart asks the engine, never feeds it again.
     entry.step = 'printing';
@@ -362,7 +362,7 @@ export class JobProcessor {
   /** A job canceled (or deleted) in the cloud before it was printed: drop it, print nothing. */
   private async forget(entry: JournalEntry): Promise<void> {
     this.deps.log(`job ${entry.jobId} is finished in the cloud (canceled?): not printed`);
-    entry.heldFor = null;
+    entry.suspendedFor = null;
     entry.outcome = 'canceled';
     await this.close(entry);
   }
@@ -405,15 +405,15 @@ export class JobProcessor {
     }
   }
 
-  private unheldSpooled(): JournalEntry[] {
+  private readySpooled(): JournalEntry[] {
     return Object.values(this.deps.store.data.journal)
-      .filter((entry) => entry.step === 'spooled' && !entry.heldFor)
+      .filter((entry) => entry.step === 'spooled' && !entry.suspendedFor)
       .sort(byAge);
   }
 
-  /** Memory taken in the spool by held jobs other than `entry`. */
-  private heldBytes(entry: JournalEntry): number {
-    return this.held()
+  /** Memory taken in the spool by suspended jobs other than `entry`. */
+  private suspendedBytes(entry: JournalEntry): number {
+    return this.suspended()
       .filter((other) => other.jobId !== entry.jobId)
       .reduce((sum, other) => sum + (other.size ?? 0), 0);
   }

@@ -21,7 +21,7 @@ export interface JournalEntry {
   jobId: string;
   step: JournalStep;
   title: string;
-  /** Cloud job creation time, to keep held jobs oldest first. */
+  /** Cloud job creation time, to keep suspended jobs oldest first. */
   createdAt: string;
   documentUrl?: string;
   pages?: number;
@@ -29,8 +29,8 @@ export interface JournalEntry {
   size?: number;
   /** The engine's own id for the job (ipp: the printer's job-id), once it has taken it. */
   engineRef?: string;
-  /** Set while the job is held (processing-stopped): the IPP reason. */
-  heldFor?: string | null;
+  /** Set while the job is suspended (processing-stopped): the IPP reason. */
+  suspendedFor?: string | null;
   /** The final state to report (completed | aborted) once printed or failed; canceled: the cloud ended it first. */
   outcome?: 'completed' | 'aborted' | 'canceled';
   reasons?: string[];
@@ -87,6 +87,15 @@ export function defaultData(initial: InitialState): PrinterData {
   };
 }
 
+/** A journal written before "suspended" had its own word said `heldFor`: read it as `suspendedFor`. */
+function renameLegacyFields(journal: Record<string, JournalEntry & { heldFor?: string | null }>): void {
+  for (const entry of Object.values(journal)) {
+    if (entry.heldFor === undefined) continue;
+    entry.suspendedFor ??= entry.heldFor;
+    delete entry.heldFor;
+  }
+}
+
 /** How many finished journal entries and usage records to keep. */
 const KEEP_FINISHED = 200;
 
@@ -110,6 +119,7 @@ export class PrinterStore {
     try {
       const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as Partial<PrinterData>;
       data = { ...data, ...saved, version: 1 };
+      renameLegacyFields(data.journal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

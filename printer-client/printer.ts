@@ -168,8 +168,8 @@ export class Printer {
       inquiry: data.inquiry,
       settings: { ...data.settings },
       suspendedJobs: this.jobs
-        .held()
-        .map((j) => ({ jobId: j.jobId, title: j.title, reason: j.heldFor ?? '' })),
+        .suspended()
+        .map((j) => ({ jobId: j.jobId, title: j.title, reason: j.suspendedFor ?? '' })),
       recentJobs: this.jobs.recent().map(view),
     };
   }
@@ -264,7 +264,7 @@ export class Printer {
 
   /**
    * While the service is on, the engine's state is polled: a change updates the status and the
-   * resource stop, and finishes held jobs once the printer can print again (T640–T674, variation 5).
+   * resource stop, and finishes suspended jobs once the printer can print again (T640–T674, variation 5).
    */
   private armDevicePoll(ms: number): void {
     const { clock, log } = this.config;
@@ -364,7 +364,7 @@ function view(entry: JournalEntry) {
   return {
     jobId: entry.jobId,
     title: entry.title,
-    step: entry.heldFor ? 'held' : entry.step,
+    step: entry.suspendedFor ? 'suspended' : entry.step,
     outcome: entry.outcome ?? null,
     updatedAt: entry.updatedAt,
   };

@@ -46,7 +46,7 @@ describe('insufficiency', () => {
     expect(insufficiency(data({ paper: 6 }), { pages: 3, copies: 2, size: 1 }, settings)).toBeNull();
   });
 
-  it('free memory smaller than the job: spool-area-full, counting jobs already held', () => {
+  it('free memory smaller than the job: spool-area-full, counting jobs already suspended', () => {
     const d = data({ memoryMb: 1 });
     expect(insufficiency(d, { ...onePage, size: 2 * 1024 * 1024 }, settings)).toBe('spool-area-full');
     expect(insufficiency(d, { ...onePage, size: 600_000 }, settings)).toBeNull();
@@ -112,7 +112,7 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
 
     // Act
     h.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'job held');
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'job suspended');
     await h.printer.outbox.idle();
 
     // Assess: stopped, fetched, spooled, reported processing-stopped, not printed
@@ -176,7 +176,7 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
 
     // Act
     h.cloud.socket?.push({ type: 'job-available', jobId: second });
-    await until(() => h.cloud.jobs.get(second)?.state === 'processing-stopped', 'both held');
+    await until(() => h.cloud.jobs.get(second)?.state === 'processing-stopped', 'both suspended');
 
     // Assess
     expect(h.cloud.jobs.get(first)?.state).toBe('processing-stopped');
@@ -197,7 +197,7 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
     const h = await online({ paper: 0, toner: 1 });
     const jobId = await h.cloud.addJob();
     h.cloud.socket?.push({ type: 'job-available', jobId });
-    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'held');
+    await until(() => h.cloud.jobs.get(jobId)?.state === 'processing-stopped', 'suspended');
     await h.printer.outbox.idle();
     expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'toner-low' });
 
@@ -295,7 +295,7 @@ describe('the resource stop, end to end with a fake cloud (figure 8, T640–T674
         () => h.logs.join('\n'),
       );
 
-      // Assess: not accepting, with the printer's reason; the job is held, not printed
+      // Assess: not accepting, with the printer's reason; the job is suspended, not printed
       expect(h.cloud.lastAccepting()).toEqual({ acceptingJobs: false, reason: 'media-jam-error' });
       expect(statuses(h).at(-1)).toMatchObject({ state: 'stopped', reasons: ['media-jam-error'] });
       expect(h.cloud.jobs.get(jobId)?.reports.at(-1)).toEqual({

@@ -33,13 +33,13 @@ export function consumption(need: JobNeed, settings: ResourceSettings): { toner:
 
 /**
  * The reason the printer cannot take `need` now, or null when it can.
- * `heldBytes` is memory already taken by other jobs waiting in the spool.
+ * `suspendedBytes` is memory already taken by other jobs waiting in the spool.
  */
 export function insufficiency(
   data: Pick<PrinterData, 'device' | 'supplies' | 'usage'>,
   need: JobNeed | null,
   settings: ResourceSettings,
-  heldBytes = 0,
+  suspendedBytes = 0,
 ): string | null {
   const error = errorReason(data.device);
   if (error) return error;
@@ -47,7 +47,7 @@ export function insufficiency(
   const { toner, paper, memoryMb } = data.supplies;
   if (estimateToner(data.usage, settings) > toner) return toner <= 0 ? 'toner-empty' : 'toner-low';
   if (paper < need.pages * need.copies) return 'media-empty';
-  if (memoryMb * 1024 * 1024 - heldBytes < need.size) return 'spool-area-full';
+  if (memoryMb * 1024 * 1024 - suspendedBytes < need.size) return 'spool-area-full';
   return null;
 }
 

@@ -26,7 +26,7 @@ export interface ServiceDeps {
   /** Milliseconds in a "minute" of the stop-after delay (60 000; tests shorten it). */
   minuteMs: number;
   log: (line: string) => void;
-  /** The service is on: report the current status, resume held work. */
+  /** The service is on: report the current status, resume suspended jobs. */
   onEnabled: () => void;
 }
 

@@ -7,6 +7,8 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
+// The cloud's own job-state rules (test-only import: printer-client itself does not depend on core/).
+import { isFetchable, isFinished, type JobState, mayPrinterReport } from '../core/job-state.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import {
   type CloudApi,
@@ -100,12 +102,18 @@ export interface FakeJob {
   jobId: string;
   createdAt: string;
   title: string;
-  state: string;
+  state: JobState;
   copies: number;
   document: Uint8Array;
   reports: JobStateReport[];
   /** The printer's lease ran out: the job is fetchable again. */
   leaseExpired?: boolean;
+}
+
+/** As the cloud decides it (core/job-state.ts): pending, or taken by the printer with its lease run out. */
+function isFakeJobFetchable(job: Pick<FakeJob, 'state' | 'leaseExpired'>): boolean {
+  const leaseExpiresAt = job.leaseExpired ? null : '9999-12-31T00:00:00.000Z';
+  return isFetchable({ state: job.state, leaseExpiresAt }, new Date());
 }
 
 export type CloudCall =
@@ -270,7 +278,7 @@ export class FakeCloud implements CloudApi {
     this.check('listFetchable');
     this.auth(token);
     const jobs = [...this.jobs.values()]
-      .filter((j) => j.state === 'pending' || j.leaseExpired)
+      .filter(isFakeJobFetchable)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map((j) => ({ jobId: j.jobId, createdAt: j.createdAt, title: j.title, format: 'application/pdf' }));
     return this.pollIntervalSeconds ? { jobs, pollIntervalSeconds: this.pollIntervalSeconds } : { jobs };
@@ -282,7 +290,7 @@ export class FakeCloud implements CloudApi {
     this.auth(token);
     const job = this.jobs.get(jobId);
     if (!job) throw new CloudError(404, 'no such job');
-    if (job.state !== 'pending' && !job.leaseExpired) throw new CloudError(409, 'leased');
+    if (!isFakeJobFetchable(job)) throw new CloudError(409, isFinished(job.state) ? job.state : 'leased');
     job.state = 'processing';
     job.leaseExpired = false;
     return {
@@ -307,8 +315,8 @@ export class FakeCloud implements CloudApi {
     this.calls.push({ op: 'putJobState', jobId, report });
     const job = this.jobs.get(jobId);
     if (!job) throw new CloudError(404, 'no such job');
-    if (['completed', 'aborted', 'canceled'].includes(job.state))
-      throw new CloudError(409, 'job is finished');
+    if (!mayPrinterReport(job.state, report.state))
+      throw new CloudError(409, `job cannot go from ${job.state} to ${report.state}`);
     job.state = report.state;
     job.reports.push(report);
   }

@@ -6,6 +6,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+// The cloud's own job-state rules (test-only import: printer-client itself does not depend on core/).
+import { isFetchable, type JobState, mayPrinterReport } from '../core/job-state.ts';
 import { makePdf } from './testing-fakes.ts';
 
 export interface StubRequest {
@@ -19,9 +21,12 @@ export interface StubJob {
   jobId: string;
   createdAt: string;
   title: string;
-  state: string;
+  state: JobState;
   document: Uint8Array;
 }
+
+/** The stub keeps no leases: a job it handed out stays the printer's until reported. */
+const neverExpires = { leaseExpiresAt: '9999-12-31T00:00:00.000Z' };
 
 export class StubCloud {
   readonly requests: StubRequest[] = [];
@@ -158,14 +163,15 @@ export class StubCloud {
     if (method === 'PUT' && /^\/v1\/printers\/[^/]+\/(accepting-jobs|status)$/.test(path)) return [200, {}];
     if (method === 'GET' && /^\/v1\/printers\/[^/]+\/jobs\?which=fetchable$/.test(path)) {
       const jobs = [...this.jobs.values()]
-        .filter((j) => j.state === 'pending')
+        .filter((j) => isFetchable({ state: j.state, ...neverExpires }, new Date()))
         .map(({ jobId, createdAt, title }) => ({ jobId, createdAt, title, format: 'application/pdf' }));
       return [200, { jobs }, { 'x-poll-interval': '1' }];
     }
     if (method === 'POST' && fetchMatch) {
       const job = this.jobs.get(fetchMatch[1] ?? '');
       if (!job) return [404, { error: 'not-found' }];
-      if (job.state !== 'pending') return [409, { error: 'conflict' }];
+      if (!isFetchable({ state: job.state, ...neverExpires }, new Date()))
+        return [409, { error: 'conflict' }];
       job.state = 'processing';
       return [
         200,
@@ -183,8 +189,9 @@ export class StubCloud {
     if (method === 'PUT' && stateMatch) {
       const job = this.jobs.get(stateMatch[1] ?? '');
       if (!job) return [404, { error: 'not-found' }];
-      if (['completed', 'aborted', 'canceled'].includes(job.state)) return [409, { error: 'conflict' }];
-      job.state = String((JSON.parse(text) as { state: string }).state);
+      const { state } = JSON.parse(text) as { state: JobState };
+      if (!mayPrinterReport(job.state, state)) return [409, { error: 'conflict' }];
+      job.state = state;
       return [200, {}];
     }
     return [404, { error: 'not-found' }];

@@ -50,7 +50,7 @@ export function statusPage(s: PrinterSnapshot): string {
   const supplies = Object.entries(s.supplies)
     .map(([k, v]) => `<dt>${escapeHtml(supplyLabel(k))}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
-  const held = s.suspendedJobs.length
+  const suspended = s.suspendedJobs.length
     ? `<h2>Suspended jobs</h2><ul>${s.suspendedJobs.map((j) => `<li>${escapeHtml(j.title)} (${escapeHtml(j.jobId)}): ${escapeHtml(j.reason)}</li>`).join('')}</ul>`
     : '';
   const jobs = s.recentJobs.length
@@ -74,7 +74,7 @@ ${registration}${inquiry}
 ${s.pendingStop ? `<dt>Stop accepting at</dt><dd id="pending-stop"><time datetime="${escapeHtml(s.pendingStop.at)}">${escapeHtml(s.pendingStop.at)}</time></dd>` : ''}
 </dl>
 <h2>Supplies</h2><dl>${supplies}</dl>
-${held}
+${suspended}
 ${jobs}
 <p><a href="/">Refresh</a></p>`,
   );

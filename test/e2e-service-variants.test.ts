@@ -259,7 +259,7 @@ describe('polling mode (variation 1, claims 3–4): the same semantics without a
   });
 });
 
-describe('claim 1: a lost connection is not a stop; held jobs arrive after reconnect, each exactly once', () => {
+describe('claim 1: a lost connection is not a stop; jobs that waited arrive after reconnect, each exactly once', () => {
   it('jobs submitted while printer-client is down are printed once after it restarts', async () => {
     const { printer } = await onlinePrinter('C1-down');
     const before = await submitOk('C1-down');
@@ -268,16 +268,16 @@ describe('claim 1: a lost connection is not a stop; held jobs arrive after recon
 
     const view = await owner.waitForAccepting('C1-down', true);
     expect(view.acceptingJobs).toBe(true);
-    const held = [await submitOk('C1-down'), await submitOk('C1-down'), await submitOk('C1-down')];
+    const waited = [await submitOk('C1-down'), await submitOk('C1-down'), await submitOk('C1-down')];
 
     const again = await restartPrinter(printer);
     printers.push(again);
-    for (const jobId of held) await waitForPrinted(again, jobId);
+    for (const jobId of waited) await waitForPrinted(again, jobId);
     await sleep(1_000);
 
     const ids = await printedJobIds(again);
-    expect(ids.sort()).toEqual([before, ...held].sort());
-    for (const jobId of held) await owner.waitForJobState('C1-down', jobId, 'completed');
+    expect(ids.sort()).toEqual([before, ...waited].sort());
+    for (const jobId of waited) await owner.waitForJobState('C1-down', jobId, 'completed');
   });
 });
 

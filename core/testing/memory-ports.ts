@@ -12,6 +12,7 @@ import type {
   GuardStore,
   IdempotencyRecord,
   JobStore,
+  Log,
   Notifier,
   Ports,
   PrinterStore,
@@ -89,8 +90,8 @@ class MemoryPrinters implements PrinterStore {
   }
 
   async connected(printerId: string, connectionId: string, at: string, openedAt = at) {
-    const current = this.items.get(printerId)?.connectedAt;
-    if (current && current > openedAt) return false;
+    const item = this.items.get(printerId);
+    if (!item || (item.connectedAt && item.connectedAt > openedAt)) return false;
     this.patch(printerId, {
       connectionId,
       connectedAt: openedAt,
@@ -154,9 +155,9 @@ class MemoryJobs implements JobStore {
     return item ? copy(item) : undefined;
   }
 
-  async list(printerId: string, options: { states?: readonly string[] } = {}) {
+  async list(printerId: string) {
     return [...this.items.values()]
-      .filter((j) => j.printerId === printerId && (!options.states || options.states.includes(j.state)))
+      .filter((j) => j.printerId === printerId)
       .sort((a, b) => a.jobId.localeCompare(b.jobId))
       .map(copy);
   }
@@ -408,6 +409,14 @@ class MemoryNotifier implements Notifier {
   }
 }
 
+class MemoryLog implements Log {
+  readonly warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
+
+  warn(message: string, fields: Record<string, unknown>) {
+    this.warnings.push({ message, fields });
+  }
+}
+
 export interface MemoryPorts extends Ports {
   printers: MemoryPrinters;
   jobs: MemoryJobs;
@@ -416,6 +425,7 @@ export interface MemoryPorts extends Ports {
   guards: MemoryGuards;
   documents: MemoryDocuments;
   notifier: MemoryNotifier;
+  log: MemoryLog;
   /** Moves the fake clock on. */
   advance(ms: number): void;
 }
@@ -436,6 +446,7 @@ export function memoryPorts(
     ownerKey: { ownerKeyHash: async () => ownerKeyHash },
     clock: { now: () => new Date(now) },
     settings: { ...DEFAULT_SETTINGS },
+    log: new MemoryLog(),
     advance(ms: number) {
       now += ms;
     },

@@ -4,9 +4,10 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import { logger } from '../../adapters/logger.ts';
 import { awsPorts } from '../../adapters/ports.ts';
 import { onConnect, onDisconnect, onGoodbye, onHeartbeat } from '../../core/connection.ts';
+import { ConflictError, HttpError, UnauthorizedError } from '../../core/errors.ts';
+import { wsErrorResponse } from '../http.ts';
 import type { WsRoute } from '../routes.ts';
 
 const ports = awsPorts();
@@ -27,10 +28,7 @@ const routes: Record<WsRoute, WsRouteHandler> = {
     const recorded = await onConnect(ports, printerId, connectionId, event.requestContext.connectedAt);
     if (recorded) return ok;
     // A socket opened before the printer's current one, whose $connect ran late: refuse it.
-    return {
-      statusCode: 409,
-      body: JSON.stringify({ error: 'conflict', message: 'A newer connection of this printer is open' }),
-    };
+    throw new ConflictError('A newer connection of this printer is open');
   },
   $disconnect: async (printerId, connectionId) => {
     await onDisconnect(ports, printerId, connectionId);
@@ -44,13 +42,9 @@ const routes: Record<WsRoute, WsRouteHandler> = {
     await onGoodbye(ports, printerId, connectionId);
     return { statusCode: 200, body: JSON.stringify({ type: 'goodbye-ack' }) };
   },
-  $default: async () => ({
-    statusCode: 400,
-    body: JSON.stringify({
-      error: 'unknown-action',
-      message: 'Send {"action": "heartbeat"} or {"action": "goodbye"}',
-    }),
-  }),
+  $default: async () => {
+    throw new HttpError(400, 'unknown-action', 'Send {"action": "heartbeat"} or {"action": "goodbye"}');
+  },
 };
 
 function isRoute(key: string): key is WsRoute {
@@ -61,25 +55,14 @@ export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
   async (event: WsEvent): Promise<WsResult> => {
     const { routeKey, connectionId } = event.requestContext;
     const printerId = event.requestContext.authorizer?.printerId;
-    if (typeof printerId !== 'string' || !printerId) {
-      return {
-        statusCode: 401,
-        body: JSON.stringify({ error: 'unauthorized', message: 'No printer for this connection' }),
-      };
-    }
-    const route = isRoute(routeKey) ? routes[routeKey] : routes.$default;
     try {
+      if (typeof printerId !== 'string' || !printerId)
+        throw new UnauthorizedError('No printer for this connection');
+      const route = isRoute(routeKey) ? routes[routeKey] : routes.$default;
       return await route(printerId, connectionId, event);
     } catch (error) {
-      logger.error('websocket route failed', {
-        routeKey,
-        printerId,
-        error: error instanceof Error ? error : String(error),
-      });
-      return {
-        statusCode: 500,
-        body: JSON.stringify({ error: 'internal', message: 'Internal server error' }),
-      };
+      // The one error mapping of functions/http.ts (5xx bodies fixed, the error logged).
+      return wsErrorResponse(error, { routeKey, printerId });
     }
   },
 );

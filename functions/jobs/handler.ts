@@ -8,22 +8,17 @@ import {
   listForTerminal,
   updateJobState,
 } from '../../core/jobs.ts';
-import {
-  jobParamsSchema,
-  jobStateBodySchema,
-  jobsQuerySchema,
-  printerParamsSchema,
-} from '../../core/schemas.ts';
-import { bodyOf, httpHandler, json, pathOf, principalOf, queryOf } from '../http.ts';
+import { jobParamsSchema, jobStateBodySchema, printerParamsSchema } from '../../core/schemas.ts';
+import { bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
 
 const ports = awsPorts();
 
-export const handler = httpHandler({
+export const handler = httpHandler<'jobs'>({
   'GET /v1/printers/{printerId}/jobs': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);
-    queryOf(jobsQuerySchema, event);
-    // The printer's own listing is always the fetchable one (IPP Fetch-Jobs); terminals see their jobs.
+    // Who asks decides what is listed: the printer its fetchable jobs (IPP Fetch-Jobs), a terminal its jobs.
+    // The contract's `which=fetchable` is therefore not read, like any other query parameter here.
     if (principal.kind === 'access') {
       const jobs = await listFetchable(ports, principal, printerId);
       return json(200, { jobs }, { 'x-poll-interval': String(ports.settings.pollIntervalSeconds) });

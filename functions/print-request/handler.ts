@@ -70,7 +70,7 @@ async function printJob(event: HttpEvent, context: Context): Promise<HttpResult>
   return json(202, { jobId: accepted.jobId, state: accepted.state });
 }
 
-export const handler = httpHandler(
+export const handler = httpHandler<'print-request'>(
   {
     'POST /v1/printers/{printerId}/jobs': printJob,
 

@@ -6,7 +6,7 @@ import { bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
 
 const ports = awsPorts();
 
-export const handler = httpHandler({
+export const handler = httpHandler<'printer-commands'>({
   'PUT /v1/printers/{printerId}/accepting-jobs': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);

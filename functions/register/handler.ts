@@ -27,7 +27,7 @@ function claimPageResponse(event: HttpEvent, registrationId: string | undefined)
   return html(200, claimPage({ registrationId, claimsPath: `${stagePrefix(event)}/v1/claims` }));
 }
 
-export const handler = httpHandler({
+export const handler = httpHandler<'register'>({
   'POST /v1/registrations': async (event) => {
     const body = bodyOf(registrationBodySchema, event);
     const started = await startRegistration(ports, body);

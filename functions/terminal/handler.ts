@@ -19,7 +19,7 @@ import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf } from '../ht
 
 const ports = awsPorts();
 
-export const handler = httpHandler({
+export const handler = httpHandler<'terminal'>({
   'GET /v1/config': async () => json(200, { websocketUrl: process.env[ENV.wsUrl] ?? '', apiVersion: '1' }),
 
   'GET /v1/printers': async (event) => {

@@ -1,0 +1,65 @@
+/**
+ * The end of a job, in one place (PAPPL's finish_job): every way a job becomes completed, aborted or
+ * canceled (the printer's report, a terminal's cancel, the abort of a job unfetched too long) goes through `finishJob`, so each
+ * one writes the finished state with the finished-job TTL and drops the print data the same way.
+ */
+import type { JobRecord } from './job.ts';
+import type { JobState } from './job-state.ts';
+import type { Ports } from './ports.ts';
+import { finishedExpiresAtEpoch } from './retention.ts';
+
+export type FinishedState = Extract<JobState, 'completed' | 'aborted' | 'canceled'>;
+
+export type JobEnd =
+  /** Moves the job from the state it was read in (an optimistic check). */
+  | { state: FinishedState; reasons?: string[] | undefined; impressions?: number | undefined }
+  /**
+   * The abort of a job unfetched too long: only while it is still fetchable and was created at or before `createdBefore`
+   * (a job its printer takes meanwhile is not aborted).
+   */
+  | { state: 'aborted'; reasons: string[]; createdBefore: string };
+
+type FinishPorts = Pick<Ports, 'jobs' | 'documents' | 'log'>;
+
+/**
+ * One conditional write finishes `job` at `now` (lease cleared, TTL `finishedExpiresAtEpoch`), then its
+ * document is deleted. A lost condition throws ConditionFailedError and deletes nothing; a failed delete
+ * is logged, not thrown: the job is finished either way and the bucket's lifecycle removes the data later.
+ */
+export async function finishJob(
+  ports: FinishPorts,
+  job: JobRecord,
+  end: JobEnd,
+  now: Date,
+): Promise<JobRecord> {
+  const at = now.toISOString();
+  const expiresAtEpoch = finishedExpiresAtEpoch(now);
+  const finished =
+    'createdBefore' in end
+      ? await ports.jobs.expire(job.printerId, job.jobId, {
+          at,
+          createdBefore: end.createdBefore,
+          reasons: end.reasons,
+          expiresAtEpoch,
+        })
+      : await ports.jobs.transition(job.printerId, job.jobId, job.state, {
+          state: end.state,
+          at,
+          reasons: end.reasons,
+          impressions: end.impressions,
+          leaseExpiresAt: null,
+          expiresAtEpoch,
+        });
+  try {
+    await ports.documents.delete(job.documentKey);
+  } catch (error) {
+    ports.log.warn('finished job kept its document: delete failed', {
+      printerId: job.printerId,
+      jobId: job.jobId,
+      documentKey: job.documentKey,
+      state: finished.state,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return finished;
+}
