@@ -14,7 +14,8 @@ export interface PrinterStore {
   list(): Promise<PrinterRecord[]>;
   /**
    * Creates the printer, or re-registers it: new token, name, capabilities, acceptingJobs=false
-   * (`paused`), connection cleared. Owner settings (offlineGraceHours) survive. Returns the previous record.
+   * (`paused`), connection and `sockets` cleared. Owner settings (offlineGraceHours) survive. Returns the
+   * previous record: the caller closes every socket it names.
    */
   register(input: {
     printerId: string;
@@ -50,16 +51,29 @@ export interface PrinterStore {
   /**
    * The push connection opened at `openedAt` (recorded as `connectedAt`). Never touches acceptingJobs.
    * Returns false, writing nothing, when a connection opened later is already recorded (a slow $connect
-   * of an abandoned socket must not replace the printer's newer connection).
+   * of an abandoned socket must not replace the printer's newer connection), or when `tokenId` is given and
+   * is not the printer's token (core/connection.ts `tokenIdOf`). Adds the connection to `sockets`.
    */
-  connected(printerId: string, connectionId: string, at: string, openedAt?: string): Promise<boolean>;
-  /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
-  seen(printerId: string, at: string, asPoller: boolean): Promise<void>;
+  connected(
+    printerId: string,
+    connectionId: string,
+    at: string,
+    openedAt?: string,
+    tokenId?: string,
+  ): Promise<boolean>;
+  /**
+   * Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open.
+   * With `tokenId`, writes nothing unless it is the printer's current token.
+   */
+  seen(printerId: string, at: string, asPoller: boolean, tokenId?: string): Promise<void>;
   /** The printer announced it is turning its service off; only while `connectionId` is the open one. */
   goodbye(printerId: string, connectionId: string, at: string): Promise<void>;
-  /** The connection closed: clears it only if it is still the stored one. Returns what was recorded. */
+  /**
+   * The connection closed: drops it from `sockets`; clears `connectionId` only if it is still the stored one.
+   * Returns what was recorded.
+   */
   disconnected(printerId: string, connectionId: string, at: string): Promise<DisconnectKind | undefined>;
-  /** A push found the connection gone: clear it only if it is still the stored one. */
+  /** A push found the connection gone: drop it from `sockets`; clear `connectionId` only if it is still the stored one. */
   clearConnection(printerId: string, connectionId: string): Promise<void>;
 }
 

@@ -164,8 +164,14 @@ async function handOver(
   // A concurrent hand-over for the same printer wrote its token between our read and our write.
   if (previous?.tokenHash && previous.tokenHash !== before?.tokenHash && previous.tokenHash !== tokenHash)
     await ports.credentials.delete(previous.tokenHash);
-  // The old push connection is closed.
-  if (previous?.connectionId) await ports.notifier.revoke(registration.printerId, previous.connectionId);
+  // Every push connection of the old token is closed, not only the recorded one: a printer may hold an older
+  // socket beside it. One opened with the old token that the register write has not seen fails its $connect
+  // (conditional on the token), and anything an old socket still sends is refused (core/connection.ts).
+  const sockets = new Set([
+    ...(previous?.sockets ?? []),
+    ...(previous?.connectionId ? [previous.connectionId] : []),
+  ]);
+  await Promise.all([...sockets].map((id) => ports.notifier.revoke(registration.printerId, id)));
   return { status: 'complete', printerId: registration.printerId, accessToken };
 }
 

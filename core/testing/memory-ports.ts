@@ -43,6 +43,7 @@ class MemoryPrinters implements PrinterStore {
       ...registeredFields(input),
       connectionId: null,
       connectedAt: null,
+      sockets: null,
     });
     return previous ? copy(previous) : undefined;
   }
@@ -87,12 +88,15 @@ class MemoryPrinters implements PrinterStore {
     });
   }
 
-  async connected(printerId: string, connectionId: string, at: string, openedAt = at) {
-    const current = this.items.get(printerId)?.connectedAt;
-    if (current && current > openedAt) return false;
+  async connected(printerId: string, connectionId: string, at: string, openedAt = at, tokenId?: string) {
+    const item = this.items.get(printerId);
+    if (!item) return false;
+    if (item.connectedAt && item.connectedAt > openedAt) return false;
+    if (tokenId !== undefined && !item.tokenHash.startsWith(tokenId)) return false;
     this.patch(printerId, {
       connectionId,
       connectedAt: openedAt,
+      sockets: [...new Set([...(item.sockets ?? []), connectionId])],
       mode: 'push',
       lastSeenAt: at,
       lastDisconnect: null,
@@ -100,9 +104,10 @@ class MemoryPrinters implements PrinterStore {
     return true;
   }
 
-  async seen(printerId: string, at: string, asPoller: boolean) {
+  async seen(printerId: string, at: string, asPoller: boolean, tokenId?: string) {
     const item = this.items.get(printerId);
     if (!item) return;
+    if (tokenId !== undefined && !item.tokenHash.startsWith(tokenId)) return;
     this.patch(printerId, {
       lastSeenAt: at,
       ...(asPoller && !item.connectionId ? { mode: 'poll' as const } : {}),
@@ -120,6 +125,7 @@ class MemoryPrinters implements PrinterStore {
     at: string,
   ): Promise<DisconnectKind | undefined> {
     const item = this.items.get(printerId);
+    this.forgetSocket(printerId, connectionId);
     if (item?.connectionId !== connectionId) return undefined;
     const kind: DisconnectKind = item.lastDisconnect === 'goodbye' ? 'goodbye' : 'lost';
     this.patch(printerId, { connectionId: null, lastDisconnect: kind, lastSeenAt: at });
@@ -128,8 +134,15 @@ class MemoryPrinters implements PrinterStore {
 
   async clearConnection(printerId: string, connectionId: string) {
     const item = this.items.get(printerId);
+    this.forgetSocket(printerId, connectionId);
     if (item?.connectionId === connectionId)
       this.patch(printerId, { connectionId: null, lastDisconnect: item.lastDisconnect ?? 'lost' });
+  }
+
+  private forgetSocket(printerId: string, connectionId: string) {
+    const item = this.items.get(printerId);
+    if (item?.sockets?.includes(connectionId))
+      this.patch(printerId, { sockets: item.sockets.filter((id) => id !== connectionId) });
   }
 }
 

@@ -6,7 +6,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { logger } from '../../adapters/logger.ts';
 import { awsPorts } from '../../adapters/ports.ts';
-import { onConnect, onDisconnect, onGoodbye, onHeartbeat } from '../../core/connection.ts';
+import {
+  type ConnectionIdentity,
+  onConnect,
+  onDisconnect,
+  onGoodbye,
+  onHeartbeat,
+} from '../../core/connection.ts';
 import type { WsRoute } from '../routes.ts';
 
 const ports = awsPorts();
@@ -14,34 +20,45 @@ const ports = awsPorts();
 /** The event as API Gateway delivers it: the authorizer context rides along on every route. */
 type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
-    authorizer?: { printerId?: unknown };
+    authorizer?: { printerId?: unknown; tokenId?: unknown };
   };
 };
 type WsResult = { statusCode: number; body?: string };
-type WsRouteHandler = (printerId: string, connectionId: string, event: WsEvent) => Promise<WsResult>;
+type WsRouteHandler = (
+  identity: ConnectionIdentity,
+  connectionId: string,
+  event: WsEvent,
+) => Promise<WsResult>;
 
 const ok: WsResult = { statusCode: 200 };
 
+/** The socket's token was replaced (re-registration): the socket is being closed, nothing was done. */
+const revoked: WsResult = {
+  statusCode: 403,
+  body: JSON.stringify({ error: 'revoked', message: 'This access token was replaced; register again' }),
+};
+
 const routes: Record<WsRoute, WsRouteHandler> = {
-  $connect: async (printerId, connectionId, event) => {
-    const recorded = await onConnect(ports, printerId, connectionId, event.requestContext.connectedAt);
-    if (recorded) return ok;
+  $connect: async (identity, connectionId, event) => {
+    const outcome = await onConnect(ports, identity, connectionId, event.requestContext.connectedAt);
+    if (outcome === 'recorded') return ok;
+    if (outcome === 'revoked') return revoked;
     // A socket opened before the printer's current one, whose $connect ran late: refuse it.
     return {
       statusCode: 409,
       body: JSON.stringify({ error: 'conflict', message: 'A newer connection of this printer is open' }),
     };
   },
-  $disconnect: async (printerId, connectionId) => {
+  $disconnect: async ({ printerId }, connectionId) => {
     await onDisconnect(ports, printerId, connectionId);
     return ok;
   },
-  heartbeat: async (printerId) => {
-    await onHeartbeat(ports, printerId);
+  heartbeat: async (identity, connectionId) => {
+    if ((await onHeartbeat(ports, identity, connectionId)) === 'revoked') return revoked;
     return { statusCode: 200, body: JSON.stringify({ type: 'heartbeat-ack' }) };
   },
-  goodbye: async (printerId, connectionId) => {
-    await onGoodbye(ports, printerId, connectionId);
+  goodbye: async (identity, connectionId) => {
+    if ((await onGoodbye(ports, identity, connectionId)) === 'revoked') return revoked;
     return { statusCode: 200, body: JSON.stringify({ type: 'goodbye-ack' }) };
   },
   $default: async () => ({
@@ -61,6 +78,8 @@ export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
   async (event: WsEvent): Promise<WsResult> => {
     const { routeKey, connectionId } = event.requestContext;
     const printerId = event.requestContext.authorizer?.printerId;
+    // A socket authorized before tokenIds existed has none: it counts as revoked and reconnects.
+    const tokenId = event.requestContext.authorizer?.tokenId;
     if (typeof printerId !== 'string' || !printerId) {
       return {
         statusCode: 401,
@@ -69,7 +88,8 @@ export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
     }
     const route = isRoute(routeKey) ? routes[routeKey] : routes.$default;
     try {
-      return await route(printerId, connectionId, event);
+      const identity = { printerId, tokenId: typeof tokenId === 'string' ? tokenId : '' };
+      return await route(identity, connectionId, event);
     } catch (error) {
       logger.error('websocket route failed', {
         routeKey,
