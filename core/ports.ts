@@ -177,6 +177,11 @@ export interface GuardStore {
   ): Promise<{ created: true } | { created: false; value: string }>;
   /** The value of a live record, if any. */
   get(key: string, nowEpoch: number): Promise<string | undefined>;
+  /**
+   * Takes one from a budget of `limit`: adds one to the counter only while it is below `limit` (one
+   * conditional write, so it holds across Lambda containers and parallel requests). False when spent.
+   */
+  take(key: string, limit: number, expiresAtEpoch: number): Promise<boolean>;
   /** Adds one to a counter and returns the new count. */
   increment(key: string, expiresAtEpoch: number): Promise<number>;
   /** The counter's value (0 when absent). */

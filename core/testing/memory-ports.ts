@@ -321,6 +321,15 @@ class MemoryGuards implements GuardStore {
     return item && item.expiresAtEpoch >= nowEpoch ? item.value : undefined;
   }
 
+  async take(key: string, limit: number, expiresAtEpoch: number) {
+    const item = this.items.get(key) ?? { expiresAtEpoch };
+    if ((item.count ?? 0) >= limit) return false;
+    item.count = (item.count ?? 0) + 1;
+    item.expiresAtEpoch = expiresAtEpoch;
+    this.items.set(key, item);
+    return true;
+  }
+
   async increment(key: string, expiresAtEpoch: number) {
     const item = this.items.get(key) ?? { expiresAtEpoch };
     item.count = (item.count ?? 0) + 1;
