@@ -6,7 +6,6 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { LocalJson } from './processes.ts';
 
-
 export interface StorageCounts {
   objects: number;
   jobs: number;
