@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -93,6 +94,26 @@ describe('the local S3 checks signatures', () => {
     const port = Number(new URL(s3.endpoint).port);
     // Assess
     expect(addresses.filter((a) => a.port === port)).toEqual([{ address: '127.0.0.1', port }]);
+  });
+});
+
+describe('uploads through the SDK', () => {
+  it('takes a streamed body (aws-chunked with a trailing checksum) and stores the decoded bytes', async () => {
+    // Prepare
+    const parts = [Buffer.alloc(70_000, 1), Buffer.from('middle'), Buffer.alloc(70_000, 2)];
+    const whole = Buffer.concat(parts);
+    // Act
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'uploads/streamed',
+        Body: Readable.from(parts),
+        ContentLength: whole.length,
+      }),
+    );
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/streamed' }));
+    // Assess
+    expect(Buffer.from(await (got.Body?.transformToByteArray() ?? new Uint8Array()))).toEqual(whole);
   });
 });
 
