@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TooManyRequestsError } from './errors.ts';
-import { RATE_LIMITS } from './rate-limit.ts';
+import { RATE_LIMITS, sourceOf } from './rate-limit.ts';
 import { claimRegistration, startRegistration } from './registration.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
@@ -38,5 +38,28 @@ describe('rate limits per source', () => {
     expect(guesser).toBeInstanceOf(TooManyRequestsError);
     expect(guesser.code).toBe('rate-limited');
     expect(owner).toEqual({ printerId: 'P1' });
+  });
+});
+
+describe('sourceOf', () => {
+  it('counts IPv4 by address and IPv6 by its /64', () => {
+    // Act
+    const sources = [
+      sourceOf('203.0.113.5'),
+      sourceOf('::ffff:203.0.113.5'),
+      sourceOf('2001:db8:1:2:aaaa::1'),
+      sourceOf('2001:0DB8:0001:0002:ffff:1:2:3'),
+      sourceOf('2001:db8::1'),
+      sourceOf(undefined),
+    ];
+    // Assess
+    expect(sources).toEqual([
+      '203.0.113.5',
+      '203.0.113.5',
+      '2001:db8:1:2::/64',
+      '2001:db8:1:2::/64',
+      '2001:db8:0:0::/64',
+      'unknown',
+    ]);
   });
 });

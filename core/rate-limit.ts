@@ -25,9 +25,22 @@ export const RATE_LIMITS = {
   pinGuesses: { name: 'pin-guesses', limit: 10, windowSeconds: 600 },
 } as const satisfies Record<string, RateLimit>;
 
-/** Where a request came from; requests without one share a budget. */
+/**
+ * Where a request came from; requests without one share a budget. An IPv6 address counts by its /64: one
+ * host is given a whole /64 and could otherwise draw a fresh address per request.
+ */
 export function sourceOf(sourceIp: string | undefined): string {
-  return sourceIp?.trim() || 'unknown';
+  const ip = sourceIp?.trim().toLowerCase() ?? '';
+  if (!ip) return 'unknown';
+  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** The seconds until the window that holds `nowSeconds` ends (at least 1). */

@@ -117,6 +117,40 @@ describe('uploads through the SDK', () => {
   });
 });
 
+describe('signed bodies', () => {
+  it('refuses a body that is not the one signed (x-amz-content-sha256) and stores nothing', async () => {
+    // Prepare: a client whose request body is swapped after it was signed
+    const tampering = new S3Client({
+      endpoint: s3.endpoint,
+      region: LOCAL_REGION,
+      credentials: s3.credentials,
+      forcePathStyle: true,
+    });
+    type Middleware = Parameters<typeof tampering.middlewareStack.addRelativeTo>[0];
+    const tamper = ((next: (args: { request: unknown }) => Promise<unknown>) =>
+      async (args: { request: unknown }) => {
+        (args.request as { body: unknown }).body = Buffer.from('%PDF-evil');
+        return next(args);
+      }) as unknown as Middleware;
+    tampering.middlewareStack.addRelativeTo(tamper, {
+      relation: 'after',
+      toMiddleware: 'awsAuthMiddleware',
+      name: 'tamper',
+    });
+    // Act
+    const answer = await tampering
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'uploads/tampered', Body: '%PDF-good' }))
+      .catch((error: Error) => error);
+    tampering.destroy();
+    const stored = await client
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/tampered' }))
+      .catch((error: Error) => error);
+    // Assess
+    expect((answer as Error).name).toBe('XAmzContentSHA256Mismatch');
+    expect((stored as Error).name).toBe('NoSuchKey');
+  });
+});
+
 describe('large uploads', () => {
   it('takes a 100 MB presigned PUT streamed in, and gives it back whole, in bounded memory', async () => {
     // Prepare: 100 MB of a repeating 1 MiB block, generated as it is sent
@@ -178,6 +212,7 @@ describe('large uploads', () => {
     expect(got.ContentType).toBe('application/pdf');
     expect(received.digest('hex')).toBe(sent.digest('hex'));
     console.info(`100 MB upload: peak live Buffer memory +${((peak - before) / 1e6).toFixed(1)} MB`);
-    expect(peak - before).toBeLessThan(size / 4);
+    // an engine holding the body would hold all 100 MB; freed backing stores are swept lazily, so some slack
+    expect(peak - before).toBeLessThan(size / 2);
   }, 60_000);
 });
