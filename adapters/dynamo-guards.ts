@@ -57,6 +57,26 @@ export class DynamoGuardStore implements GuardStore {
     return item.value;
   }
 
+  async take(key: string, limit: number, expiresAtEpoch: number): Promise<boolean> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(b, { expiresAtEpoch }, { add: { count: 1 } });
+    const count = b.name('count');
+    const condition = `attribute_not_exists(${count}) OR ${count} < ${b.value(limit)}`;
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { guardKey: key },
+          ...b.build({ update, condition }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async increment(key: string, expiresAtEpoch: number): Promise<number> {
     const b = new ExpressionBuilder();
     const update = updateExpression(b, { expiresAtEpoch }, { add: { count: 1 } });

@@ -24,7 +24,7 @@ export class DynamoPrinterStore implements PrinterStore {
     const out = await documentClient().send(
       new GetCommand({ TableName: this.table, Key: { printerId }, ConsistentRead: true }),
     );
-    return out.Item as PrinterRecord | undefined;
+    return toRecord(out.Item);
   }
 
   async list(): Promise<PrinterRecord[]> {
@@ -35,7 +35,7 @@ export class DynamoPrinterStore implements PrinterStore {
       const out = await documentClient().send(
         new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
       );
-      items.push(...((out.Items ?? []) as PrinterRecord[]));
+      for (const item of out.Items ?? []) items.push(toRecord(item) as PrinterRecord);
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
@@ -58,7 +58,7 @@ export class DynamoPrinterStore implements PrinterStore {
           ReturnValues: returnValues,
         }),
       );
-      return out.Attributes as PrinterRecord | undefined;
+      return toRecord(out.Attributes);
     } catch (error) {
       if (isConditionFailure(error)) throw new ConditionFailedError(`printer ${printerId}: condition failed`);
       throw error;
@@ -79,8 +79,8 @@ export class DynamoPrinterStore implements PrinterStore {
       setRaw: Object.entries(newPrinterFields(input.at)).map(
         ([key, value]) => `${b.name(key)} = if_not_exists(${b.name(key)}, ${b.value(value)})`,
       ),
-      // The old token's connection is closed by the caller; it must not look open meanwhile.
-      remove: ['connectionId', 'connectedAt'],
+      // The old token's connections are closed by the caller; they must not look open meanwhile.
+      remove: ['connectionId', 'connectedAt', 'sockets'],
     });
     const previous = await this.update(input.printerId, b, update, '', 'ALL_OLD');
     return previous && Object.keys(previous).length > 0 ? previous : undefined;
@@ -118,18 +118,25 @@ export class DynamoPrinterStore implements PrinterStore {
     });
   }
 
-  async connected(printerId: string, connectionId: string, at: string, openedAt = at): Promise<boolean> {
+  async connected(
+    printerId: string,
+    connectionId: string,
+    at: string,
+    openedAt = at,
+    tokenId?: string,
+  ): Promise<boolean> {
     const b = new ExpressionBuilder();
     const update = updateExpression(
       b,
       { connectionId, connectedAt: openedAt, mode: 'push', lastSeenAt: at, lastDisconnect: null },
-      {},
+      { add: { sockets: new Set([connectionId]) } },
     );
     const connectedAt = b.name('connectedAt');
     // ISO-8601 UTC strings of one format compare in time order.
     const condition =
       `attribute_exists(${b.name('printerId')}) AND ` +
-      `(attribute_not_exists(${connectedAt}) OR ${connectedAt} <= ${b.value(openedAt)})`;
+      `(attribute_not_exists(${connectedAt}) OR ${connectedAt} <= ${b.value(openedAt)})` +
+      tokenCondition(b, tokenId);
     try {
       await this.update(printerId, b, update, condition, 'NONE');
       return true;
@@ -139,7 +146,7 @@ export class DynamoPrinterStore implements PrinterStore {
     }
   }
 
-  async seen(printerId: string, at: string, asPoller: boolean): Promise<void> {
+  async seen(printerId: string, at: string, asPoller: boolean, tokenId?: string): Promise<void> {
     if (asPoller) {
       const b = new ExpressionBuilder();
       const update = updateExpression(b, { lastSeenAt: at, mode: 'poll' });
@@ -153,9 +160,8 @@ export class DynamoPrinterStore implements PrinterStore {
     }
     const b = new ExpressionBuilder();
     const update = updateExpression(b, { lastSeenAt: at });
-    await this.update(printerId, b, update, `attribute_exists(${b.name('printerId')})`, 'NONE').catch(
-      ignoreLost,
-    );
+    const condition = `attribute_exists(${b.name('printerId')})${tokenCondition(b, tokenId)}`;
+    await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
   }
 
   async goodbye(printerId: string, connectionId: string, at: string): Promise<void> {
@@ -175,7 +181,7 @@ export class DynamoPrinterStore implements PrinterStore {
     const lostUpdate = updateExpression(
       lost,
       { lastDisconnect: 'lost', lastSeenAt: at },
-      { remove: ['connectionId'] },
+      { remove: ['connectionId'], delete: { sockets: new Set([connectionId]) } },
     );
     const lostCondition =
       `${lost.name('connectionId')} = ${lost.value(connectionId)} AND ` +
@@ -188,15 +194,28 @@ export class DynamoPrinterStore implements PrinterStore {
     }
     // Announced with goodbye on this connection: keep 'goodbye'.
     const bye = new ExpressionBuilder();
-    const byeUpdate = updateExpression(bye, { lastSeenAt: at }, { remove: ['connectionId'] });
+    const byeUpdate = updateExpression(
+      bye,
+      { lastSeenAt: at },
+      { remove: ['connectionId'], delete: { sockets: new Set([connectionId]) } },
+    );
     const byeCondition = `${bye.name('connectionId')} = ${bye.value(connectionId)}`;
     try {
       await this.update(printerId, bye, byeUpdate, byeCondition, 'NONE');
       return 'goodbye';
     } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined; // a newer connection took over
-      throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
+    // Not the recorded connection (a newer one took over, or a re-registration cleared it): only forget it.
+    await this.forgetSocket(printerId, connectionId);
+    return undefined;
+  }
+
+  private async forgetSocket(printerId: string, connectionId: string): Promise<void> {
+    const b = new ExpressionBuilder();
+    const update = updateExpression(b, {}, { delete: { sockets: new Set([connectionId]) } });
+    const condition = `contains(${b.name('sockets')}, ${b.value(connectionId)})`;
+    await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
   }
 
   async clearConnection(printerId: string, connectionId: string): Promise<void> {
@@ -209,11 +228,29 @@ export class DynamoPrinterStore implements PrinterStore {
           `${b.name('lastDisconnect')} = if_not_exists(${b.name('lastDisconnect')}, ${b.value('lost')})`,
         ],
         remove: ['connectionId'],
+        delete: { sockets: new Set([connectionId]) },
       },
     );
     const condition = `${b.name('connectionId')} = ${b.value(connectionId)}`;
-    await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
+    try {
+      await this.update(printerId, b, update, condition, 'NONE');
+    } catch (error) {
+      ignoreLost(error);
+      await this.forgetSocket(printerId, connectionId);
+    }
   }
+}
+
+/** ` AND` the printer's token is the one named by `tokenId` (its hash prefix, core/connection.ts). */
+function tokenCondition(b: ExpressionBuilder, tokenId: string | undefined): string {
+  return tokenId === undefined ? '' : ` AND begins_with(${b.name('tokenHash')}, ${b.value(tokenId)})`;
+}
+
+/** The item as the domain reads it: a string set comes back from the document client as a Set. */
+function toRecord(item: Record<string, unknown> | undefined): PrinterRecord | undefined {
+  if (!item) return undefined;
+  const sockets = item.sockets;
+  return (sockets instanceof Set ? { ...item, sockets: [...sockets] } : item) as unknown as PrinterRecord;
 }
 
 /** For writes whose loss means "someone else already moved on": nothing to do. */

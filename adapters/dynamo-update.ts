@@ -42,7 +42,14 @@ export class ExpressionBuilder {
 export function updateExpression(
   builder: ExpressionBuilder,
   set: Record<string, unknown>,
-  extra: { setRaw?: string[]; remove?: string[]; add?: Record<string, number> } = {},
+  extra: {
+    setRaw?: string[];
+    remove?: string[];
+    /** A number to add, or members to add to a string set (created when missing). */
+    add?: Record<string, number | Set<string>>;
+    /** Members to take out of a string set. */
+    delete?: Record<string, Set<string>>;
+  } = {},
 ): string {
   const sets: string[] = [...(extra.setRaw ?? [])];
   const removes: string[] = (extra.remove ?? []).map((a) => builder.name(a));
@@ -52,10 +59,14 @@ export function updateExpression(
     else sets.push(`${builder.name(attribute)} = ${builder.value(value)}`);
   }
   const adds = Object.entries(extra.add ?? {}).map(([a, n]) => `${builder.name(a)} ${builder.value(n)}`);
+  const deletes = Object.entries(extra.delete ?? {}).map(
+    ([a, v]) => `${builder.name(a)} ${builder.value(v)}`,
+  );
   const clauses: string[] = [];
   if (sets.length) clauses.push(`SET ${sets.join(', ')}`);
   if (removes.length) clauses.push(`REMOVE ${removes.join(', ')}`);
   if (adds.length) clauses.push(`ADD ${adds.join(', ')}`);
+  if (deletes.length) clauses.push(`DELETE ${deletes.join(', ')}`);
   return clauses.join(' ');
 }
 

@@ -1,45 +1,122 @@
 /**
  * The push connection (patent T120/T144/T220). Opening or closing it records presence only:
  * acceptingJobs is never written here (claim 1).
+ *
+ * Every socket carries the token it was opened with (`tokenId`, from the $connect authorizer's context).
+ * A re-registration replaces the token: from then on nothing that socket sends has effect (each write is
+ * conditional on the printer's current token) and the socket is closed.
  */
 import type { Ports } from './ports.ts';
-import type { DisconnectKind } from './printer.ts';
+import type { DisconnectKind, PrinterRecord } from './printer.ts';
 import { hashSecret } from './secrets.ts';
 
-type ConnectionPorts = Pick<Ports, 'printers' | 'credentials' | 'clock'>;
+type ConnectionPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'notifier'>;
 
-/** The $connect authorizer: an access token names its printer; anything else is refused. */
+/**
+ * A heartbeat writes `lastSeenAt` only when the stored one is at least this old: the push connection's
+ * idle timeout (API Gateway closes a socket silent for 10 minutes), so an open connection's `lastSeenAt`
+ * is never staler than what the gateway tolerates. The offline grace (core/accepting.ts) never reads it
+ * while the printer is connected, and `$disconnect` writes the exact time when the connection ends.
+ */
+export const HEARTBEAT_WRITE_SECONDS = 600;
+
+/** The name a socket's token goes by in the authorizer context: a prefix of its hash, never the token. */
+export function tokenIdOf(tokenHash: string): string {
+  return tokenHash.slice(0, 16);
+}
+
+export interface ConnectionIdentity {
+  printerId: string;
+  tokenId: string;
+}
+
+/** The $connect authorizer: an access token names its printer (and itself by tokenId); anything else is refused. */
 export async function authorizeConnection(
   ports: Pick<Ports, 'credentials'>,
   secret: string | undefined,
-): Promise<string | undefined> {
+): Promise<ConnectionIdentity | undefined> {
   if (!secret) return undefined;
-  const credential = await ports.credentials.get(hashSecret(secret));
-  return credential?.kind === 'access' ? credential.printerId : undefined;
+  const hash = hashSecret(secret);
+  const credential = await ports.credentials.get(hash);
+  return credential?.kind === 'access'
+    ? { printerId: credential.printerId, tokenId: tokenIdOf(hash) }
+    : undefined;
+}
+
+function holdsToken(printer: PrinterRecord | undefined, tokenId: string): boolean {
+  return printer !== undefined && tokenIdOf(printer.tokenHash) === tokenId;
 }
 
 /**
- * Records the connection opened at `openedAtMs` (API Gateway's requestContext.connectedAt). False when a
- * newer connection of this printer is already recorded: this one is stale and should be refused.
+ * Records the connection opened at `openedAtMs` (API Gateway's requestContext.connectedAt), in one write
+ * conditional on `tokenId` still being the printer's token. `stale` when a newer connection of this printer
+ * is already recorded, `revoked` when the token was replaced: either way the socket is refused.
  */
-export function onConnect(
+export async function onConnect(
+  ports: ConnectionPorts,
+  identity: ConnectionIdentity,
+  connectionId: string,
+  openedAtMs?: number,
+): Promise<'recorded' | 'stale' | 'revoked'> {
+  const now = ports.clock.now();
+  const openedAt = typeof openedAtMs === 'number' && Number.isFinite(openedAtMs) ? new Date(openedAtMs) : now;
+  const { printerId, tokenId } = identity;
+  if (!tokenId) return 'revoked';
+  if (
+    await ports.printers.connected(
+      printerId,
+      connectionId,
+      now.toISOString(),
+      openedAt.toISOString(),
+      tokenId,
+    )
+  )
+    return 'recorded';
+  // The refused write does not say which condition failed: one read, on this rare path only.
+  return holdsToken(await ports.printers.get(printerId), tokenId) ? 'stale' : 'revoked';
+}
+
+/** A socket whose token was replaced: told so and closed (@connections DELETE). */
+async function closeRevoked(
   ports: ConnectionPorts,
   printerId: string,
   connectionId: string,
-  openedAtMs?: number,
-): Promise<boolean> {
-  const now = ports.clock.now();
-  const openedAt = typeof openedAtMs === 'number' && Number.isFinite(openedAtMs) ? new Date(openedAtMs) : now;
-  return ports.printers.connected(printerId, connectionId, now.toISOString(), openedAt.toISOString());
+): Promise<'revoked'> {
+  await ports.notifier.revoke(printerId, connectionId);
+  return 'revoked';
 }
 
-export function onHeartbeat(ports: ConnectionPorts, printerId: string): Promise<void> {
-  return ports.printers.seen(printerId, ports.clock.now().toISOString(), false);
+/**
+ * A heartbeat: one strongly consistent read (cheaper than a write); `lastSeenAt` is written only when older
+ * than HEARTBEAT_WRITE_SECONDS, conditional on the token. A revoked socket is closed and nothing is written.
+ */
+export async function onHeartbeat(
+  ports: ConnectionPorts,
+  identity: ConnectionIdentity,
+  connectionId: string,
+): Promise<'ok' | 'revoked'> {
+  const { printerId, tokenId } = identity;
+  const printer = await ports.printers.get(printerId);
+  if (!holdsToken(printer, tokenId)) return closeRevoked(ports, printerId, connectionId);
+  const now = ports.clock.now();
+  const lastSeen = printer?.lastSeenAt ? Date.parse(printer.lastSeenAt) : Number.NaN;
+  if (now.getTime() - lastSeen < HEARTBEAT_WRITE_SECONDS * 1000) return 'ok';
+  await ports.printers.seen(printerId, now.toISOString(), false, tokenId);
+  return 'ok';
 }
 
 /** The printer is turning its service off on purpose: its coming disconnect is not a loss. */
-export function onGoodbye(ports: ConnectionPorts, printerId: string, connectionId: string): Promise<void> {
-  return ports.printers.goodbye(printerId, connectionId, ports.clock.now().toISOString());
+export async function onGoodbye(
+  ports: ConnectionPorts,
+  identity: ConnectionIdentity,
+  connectionId: string,
+): Promise<'ok' | 'revoked'> {
+  const { printerId, tokenId } = identity;
+  if (!holdsToken(await ports.printers.get(printerId), tokenId))
+    return closeRevoked(ports, printerId, connectionId);
+  // Conditional on this connection being the recorded one, which a re-registration clears.
+  await ports.printers.goodbye(printerId, connectionId, ports.clock.now().toISOString());
+  return 'ok';
 }
 
 export function onDisconnect(

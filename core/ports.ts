@@ -15,7 +15,8 @@ export interface PrinterStore {
   list(): Promise<PrinterRecord[]>;
   /**
    * Creates the printer, or re-registers it: new token, name, capabilities, acceptingJobs=false
-   * (`paused`), connection cleared. Owner settings (offlineGraceHours) survive. Returns the previous record.
+   * (`paused`), connection and `sockets` cleared. Owner settings (offlineGraceHours) survive. Returns the
+   * previous record: the caller closes every socket it names.
    */
   register(input: {
     printerId: string;
@@ -51,16 +52,29 @@ export interface PrinterStore {
   /**
    * The push connection opened at `openedAt` (recorded as `connectedAt`). Never touches acceptingJobs.
    * Returns false, writing nothing, when a connection opened later is already recorded (a slow $connect
-   * of an abandoned socket must not replace the printer's newer connection) or the printer does not exist.
+   * of an abandoned socket must not replace the printer's newer connection), or when `tokenId` is given and
+   * is not the printer's token, or the printer does not exist (core/connection.ts `tokenIdOf`). Adds the connection to `sockets`.
    */
-  connected(printerId: string, connectionId: string, at: string, openedAt?: string): Promise<boolean>;
-  /** Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open. */
-  seen(printerId: string, at: string, asPoller: boolean): Promise<void>;
+  connected(
+    printerId: string,
+    connectionId: string,
+    at: string,
+    openedAt?: string,
+    tokenId?: string,
+  ): Promise<boolean>;
+  /**
+   * Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open.
+   * With `tokenId`, writes nothing unless it is the printer's current token.
+   */
+  seen(printerId: string, at: string, asPoller: boolean, tokenId?: string): Promise<void>;
   /** The printer announced it is turning its service off; only while `connectionId` is the open one. */
   goodbye(printerId: string, connectionId: string, at: string): Promise<void>;
-  /** The connection closed: clears it only if it is still the stored one. Returns what was recorded. */
+  /**
+   * The connection closed: drops it from `sockets`; clears `connectionId` only if it is still the stored one.
+   * Returns what was recorded.
+   */
   disconnected(printerId: string, connectionId: string, at: string): Promise<DisconnectKind | undefined>;
-  /** A push found the connection gone: clear it only if it is still the stored one. */
+  /** A push found the connection gone: drop it from `sockets`; clear `connectionId` only if it is still the stored one. */
   clearConnection(printerId: string, connectionId: string): Promise<void>;
 }
 
@@ -167,6 +181,11 @@ export interface GuardStore {
   ): Promise<{ created: true } | { created: false; value: string }>;
   /** The value of a live record, if any. */
   get(key: string, nowEpoch: number): Promise<string | undefined>;
+  /**
+   * Takes one from a budget of `limit`: adds one to the counter only while it is below `limit` (one
+   * conditional write, so it holds across Lambda containers and parallel requests). False when spent.
+   */
+  take(key: string, limit: number, expiresAtEpoch: number): Promise<boolean>;
   /** Adds one to a counter and returns the new count. */
   increment(key: string, expiresAtEpoch: number): Promise<number>;
   /** The counter's value (0 when absent). */

@@ -26,6 +26,11 @@ export interface PrinterRecord {
   supplies: Record<string, number>;
   connectionId?: string | null;
   connectedAt?: string | null;
+  /**
+   * Every push connection recorded by $connect and not yet closed ($disconnect), whichever is `connectionId`:
+   * a re-registration closes them all (a printer may hold an older socket beside its current one).
+   */
+  sockets?: string[] | null;
   mode?: ConnectionMode | null;
   lastSeenAt?: string | null;
   lastDisconnect?: DisconnectKind | null;
@@ -36,7 +41,7 @@ export interface PrinterRecord {
 }
 
 /** Record fields no caller ever sees. */
-type HiddenPrinterField = 'tokenHash' | 'connectionId' | 'connectedAt';
+type HiddenPrinterField = 'tokenHash' | 'connectionId' | 'connectedAt' | 'sockets';
 
 /** Record fields a printer may lack (written later); the view always carries them, `null` when unset. */
 type UnsetPrinterField = 'mode' | 'lastSeenAt' | 'lastDisconnect' | 'offlineGraceHours';

@@ -4,6 +4,7 @@ import { GoneError, HttpError, TooManyRequestsError } from './errors.ts';
 import {
   claimRegistration,
   GLOBAL_PIN_FAILURES,
+  GLOBAL_PIN_WINDOW_SECONDS,
   MAX_PIN_ATTEMPTS,
   pollRegistration,
   startRegistration,
@@ -49,21 +50,40 @@ describe('registration with a fake clock', () => {
     expect(ports.printers.items.get('P1')?.tokenHash).toBe(hashSecret(token));
   });
 
-  it('limits wrong PINs globally per window, and the limit lifts in the next window', async () => {
-    // Prepare
+  it('never blocks a correct claim naming its registration, whatever wrong PINs others sent', async () => {
+    // Prepare: the global PIN-only budget spent from many sources, and wrong PINs on another registration
     const ports = memoryPorts();
-    for (let i = 0; i < GLOBAL_PIN_FAILURES; i++)
-      await claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' }).catch(() => undefined);
+    for (let i = 0; i < GLOBAL_PIN_FAILURES + 5; i++)
+      await claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' }, `198.51.100.${i}`).catch(() => undefined);
+    const other = await startRegistration(ports, { printerId: 'P1' });
+    for (let i = 0; i < MAX_PIN_ATTEMPTS - 1; i++)
+      await claimRegistration(ports, { registrationId: other.registrationId, pin: 'ZZZZ-ZZZZ' }).catch(
+        () => undefined,
+      );
     const started = await startRegistration(ports, { printerId: 'P2' });
     // Act
-    const limited = claimRegistration(ports, { registrationId: started.registrationId, pin: started.pin });
-    await expect(limited).rejects.toBeInstanceOf(TooManyRequestsError);
-    ports.advance(10 * 60 * 1000);
-    const later = await claimRegistration(ports, {
+    const claimed = await claimRegistration(ports, {
       registrationId: started.registrationId,
       pin: started.pin,
     });
     // Assess
+    expect(claimed).toEqual({ printerId: 'P2' });
+  });
+
+  it('limits PIN-only claims globally per window with a Retry-After, lifted in the next window', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    for (let i = 0; i < GLOBAL_PIN_FAILURES; i++)
+      await claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' }, `198.51.100.${i}`).catch(() => undefined);
+    const started = await startRegistration(ports, { printerId: 'P2' });
+    // Act
+    const limited = await claimRegistration(ports, { pin: started.pin }, '203.0.113.9').catch((e) => e);
+    ports.advance(GLOBAL_PIN_WINDOW_SECONDS * 1000);
+    const later = await claimRegistration(ports, { pin: started.pin }, '203.0.113.9');
+    // Assess
+    expect(limited).toBeInstanceOf(TooManyRequestsError);
+    expect(limited.details.retryAfter).toBeGreaterThan(0);
+    expect(limited.details.retryAfter).toBeLessThanOrEqual(GLOBAL_PIN_WINDOW_SECONDS);
     expect(later).toEqual({ printerId: 'P2' });
   });
 
@@ -105,7 +125,9 @@ describe('registration with a fake clock', () => {
     const ports = memoryPorts();
     // Act
     const answers = await Promise.allSettled(
-      Array.from({ length: GLOBAL_PIN_FAILURES + 10 }, () => claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' })),
+      Array.from({ length: GLOBAL_PIN_FAILURES + 10 }, (_, i) =>
+        claimRegistration(ports, { pin: 'ZZZZ-ZZZZ' }, `198.51.100.${i}`),
+      ),
     );
     // Assess
     const codes = answers.map((a) =>

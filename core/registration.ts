@@ -6,14 +6,19 @@
 import { ConditionFailedError, GoneError, HttpError, NotFoundError, TooManyRequestsError } from './errors.ts';
 import { newRegistrationId } from './ids.ts';
 import type { Ports } from './ports.ts';
+import { RATE_LIMITS, secondsLeftInWindow, takeRate } from './rate-limit.ts';
 import { type RegistrationRecord, RegistrationStatus } from './registration-record.ts';
 import type { ClaimBody, RegistrationBody } from './schemas.ts';
 import { hashesEqual, hashPin, hashSecret, newPin, newSecret, secretMatches } from './secrets.ts';
 
 /** Wrong PINs that end one registration. */
 export const MAX_PIN_ATTEMPTS = 5;
-/** Wrong PINs allowed across all registrations per window (guards `pin-failures#<window>`). */
-export const GLOBAL_PIN_FAILURES = 20;
+/**
+ * PIN-only claims allowed across all sources per window (guards `pin-failures#<window>`): guessing by PIN
+ * alone needs no registration id, so no per-registration limit applies. A claim naming its registration is
+ * never counted here (its own MAX_PIN_ATTEMPTS bound it), so a flood of wrong PINs cannot block it.
+ */
+export const GLOBAL_PIN_FAILURES = 100;
 export const GLOBAL_PIN_WINDOW_SECONDS = 600;
 /** A poll earlier than this share of `interval` gets slow_down (timers jitter a little). */
 const POLL_TOLERANCE = 0.8;
@@ -39,10 +44,13 @@ function pinGuardKey(pinHash: string): string {
   return `pin#${pinHash}`;
 }
 
+/** `source`: the caller's address (rate limit per source, core/rate-limit.ts). */
 export async function startRegistration(
   ports: RegistrationPorts,
   body: RegistrationBody,
+  source = 'unknown',
 ): Promise<StartedRegistration> {
+  await takeRate(ports, RATE_LIMITS.registrations, source);
   const now = ports.clock.now();
   const expires = new Date(now.getTime() + ports.settings.registrationTtlSeconds * 1000);
   const registrationId = newRegistrationId();
@@ -164,8 +172,14 @@ async function handOver(
   // A concurrent hand-over for the same printer wrote its token between our read and our write.
   if (previous?.tokenHash && previous.tokenHash !== before?.tokenHash && previous.tokenHash !== tokenHash)
     await ports.credentials.delete(previous.tokenHash);
-  // The old push connection is closed.
-  if (previous?.connectionId) await ports.notifier.revoke(registration.printerId, previous.connectionId);
+  // Every push connection of the old token is closed, not only the recorded one: a printer may hold an older
+  // socket beside it. One opened with the old token that the register write has not seen fails its $connect
+  // (conditional on the token), and anything an old socket still sends is refused (core/connection.ts).
+  const sockets = new Set([
+    ...(previous?.sockets ?? []),
+    ...(previous?.connectionId ? [previous.connectionId] : []),
+  ]);
+  await Promise.all([...sockets].map((id) => ports.notifier.revoke(registration.printerId, id)));
   return { status: 'complete', printerId: registration.printerId, accessToken };
 }
 
@@ -178,10 +192,11 @@ function wrongPin(attemptsLeft?: number): HttpError {
   return new HttpError(403, 'wrong-pin', 'That PIN does not match a waiting printer', details);
 }
 
-function tooManyAttempts(): TooManyRequestsError {
+function tooManyAttempts(now: Date): TooManyRequestsError {
   return new TooManyRequestsError(
     'too-many-attempts',
-    'Too many wrong PINs; wait a few minutes and try again',
+    'Too many PIN-only claims; wait a few minutes, or open the claim link the printer shows',
+    { retryAfter: secondsLeftInWindow(epochSeconds(now), GLOBAL_PIN_WINDOW_SECONDS) },
   );
 }
 
@@ -193,18 +208,19 @@ function tooManyAttempts(): TooManyRequestsError {
 export async function claimRegistration(
   ports: RegistrationPorts,
   body: ClaimBody,
+  source = 'unknown',
 ): Promise<{ printerId: string }> {
   const now = ports.clock.now();
-  const failures = windowKey(now);
-  const windowEnds =
-    (Math.floor(epochSeconds(now) / GLOBAL_PIN_WINDOW_SECONDS) + 2) * GLOBAL_PIN_WINDOW_SECONDS;
+  await takeRate(ports, RATE_LIMITS.claims, source);
   const pinHash = hashPin(body.pin);
   let registrationId = body.registrationId;
-  if (registrationId) {
-    if ((await ports.guards.count(failures)) >= GLOBAL_PIN_FAILURES) throw tooManyAttempts();
-  } else {
-    // Every PIN-only attempt counts against the global limit: guessing needs no registration id.
-    if ((await ports.guards.increment(failures, windowEnds)) > GLOBAL_PIN_FAILURES) throw tooManyAttempts();
+  if (!registrationId) {
+    // Every PIN-only attempt counts, per source and globally: guessing needs no registration id.
+    await takeRate(ports, RATE_LIMITS.pinGuesses, source);
+    const windowEnds =
+      (Math.floor(epochSeconds(now) / GLOBAL_PIN_WINDOW_SECONDS) + 2) * GLOBAL_PIN_WINDOW_SECONDS;
+    if ((await ports.guards.increment(windowKey(now), windowEnds)) > GLOBAL_PIN_FAILURES)
+      throw tooManyAttempts(now);
     registrationId = await ports.guards.get(pinGuardKey(pinHash), epochSeconds(now));
     if (!registrationId) throw wrongPin();
   }
@@ -225,7 +241,6 @@ export async function claimRegistration(
     throw error;
   }
   if (!hashesEqual(pinHash, registration.pinHash)) {
-    if (body.registrationId) await ports.guards.increment(failures, windowEnds);
     if (attempts >= MAX_PIN_ATTEMPTS) {
       await ends(ports, registration);
       throw new GoneError(

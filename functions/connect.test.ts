@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenIdOf } from '../core/connection.ts';
+import { hashSecret } from '../core/secrets.ts';
 import authorizerFixture from '../test/fixtures/apigw/websocket-connect-authorizer-request.json' with {
   type: 'json',
 };
@@ -10,11 +12,14 @@ let cloud: TestCloud;
 let handlers: Handlers;
 let token: string;
 let jpeg: Buffer;
+/** Each printer's access token: a socket carries its tokenId in the authorizer context. */
+const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   cloud = await startTestCloud();
   handlers = await loadHandlers();
   token = await registerPrinter(handlers, cloud, 'ws-1', { accepting: true });
+  tokens.set('ws-1', token);
   jpeg = await sharp({ create: { width: 32, height: 32, channels: 3, background: 'green' } })
     .jpeg()
     .toBuffer();
@@ -40,7 +45,7 @@ function wsEvent(routeKey: string, connectionId: string, printerId = 'ws-1', bod
       messageDirection: 'IN',
       extendedRequestId: 'x',
       identity: { sourceIp: '192.0.2.1' },
-      authorizer: { printerId },
+      authorizer: { printerId, tokenId: tokenIdOf(hashSecret(tokens.get(printerId) ?? '')) },
     },
     isBase64Encoded: false,
     ...(body ? { body } : {}),
@@ -66,7 +71,7 @@ function authorize(headers: Record<string, string>) {
   return handlers.authorizer({ ...authorizerFixture, headers } as never, lambdaContext) as Promise<{
     principalId: string;
     policyDocument: { Statement: Array<{ Effect: string; Resource: string }> };
-    context?: { printerId: string };
+    context?: { printerId: string; tokenId: string };
   }>;
 }
 
@@ -80,7 +85,7 @@ describe('connect/authorizer', () => {
       Effect: 'Allow',
       Resource: authorizerFixture.methodArn,
     });
-    expect(result.context).toEqual({ printerId: 'ws-1' });
+    expect(result.context).toEqual({ printerId: 'ws-1', tokenId: tokenIdOf(hashSecret(token)) });
   });
 
   it('denies a bad token or the owner key, and throws Unauthorized without a header', async () => {
@@ -174,6 +179,7 @@ describe("the owner's offline grace", () => {
   it('refuses with reason offline once a lost printer stays away longer than the grace', async () => {
     // Prepare: a printer whose connection was lost, with a grace so short it has passed
     const grace = await registerPrinter(handlers, cloud, 'ws-grace', { accepting: true });
+    tokens.set('ws-grace', grace);
     const patched = await call(
       handlers.terminal,
       httpEvent('PATCH /v1/printers/{printerId}', {
@@ -213,7 +219,7 @@ describe('connect/handler errors: the one error mapping of functions/http.ts', (
   it('answers an event without a printer 401 and a store failure 500 with the fixed body, as HTTP routes do', async () => {
     // Prepare: no authorizer context; a printer id DynamoDB refuses as a key (over 2048 bytes)
     const anonymous = wsEvent('heartbeat', 'c-err');
-    anonymous.requestContext.authorizer = {} as { printerId: string };
+    anonymous.requestContext.authorizer = {} as { printerId: string; tokenId: string };
     const oversized = wsEvent('heartbeat', 'c-err', 'p'.repeat(3000));
     // Act
     const refused = (await handlers.connect(anonymous as never, lambdaContext)) as {

@@ -164,8 +164,9 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   if (error instanceof HttpError && error.expose) {
     const headers: Record<string, string> = {};
     if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer';
-    const interval = error.details.interval;
-    if (error.statusCode === 429 && typeof interval === 'number') headers['retry-after'] = String(interval);
+    // A 429 says when to retry: the rate limit's window end, or the poll interval (slow_down).
+    const retry = error.details.retryAfter ?? error.details.interval;
+    if (error.statusCode === 429 && typeof retry === 'number') headers['retry-after'] = String(retry);
     return json(error.statusCode, error.toJSON(), headers);
   }
   logger.error('request failed', { ...logContext, error: error instanceof Error ? error : String(error) });

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenIdOf } from '../core/connection.ts';
+import { hashSecret } from '../core/secrets.ts';
 import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
@@ -45,10 +47,11 @@ afterAll(async () => {
   await new Promise((resolve) => connections?.close(resolve));
 });
 
-async function connect(printerId: string, connectionId: string) {
+async function connect(printerId: string, connectionId: string, token: string) {
+  const authorizer = { printerId, tokenId: tokenIdOf(hashSecret(token)) };
   await handlers.connect(
     {
-      requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId, authorizer: { printerId } },
+      requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId, authorizer },
     } as never,
     lambdaContext,
   );
@@ -78,9 +81,9 @@ async function view(printerId: string) {
 describe('the push hint', () => {
   it('posts job-available to the open connection after the job is stored', async () => {
     // Prepare
-    await registerPrinter(handlers, cloud, 'push-1', { accepting: true });
+    const token = await registerPrinter(handlers, cloud, 'push-1', { accepting: true });
     live.add('live-1');
-    await connect('push-1', 'live-1');
+    await connect('push-1', 'live-1', token);
     // Act
     const answer = await submit('push-1');
     // Assess
@@ -93,8 +96,8 @@ describe('the push hint', () => {
 
   it('still accepts the job when the connection is gone, and forgets that connection', async () => {
     // Prepare
-    await registerPrinter(handlers, cloud, 'push-2', { accepting: true });
-    await connect('push-2', 'dead-1');
+    const token = await registerPrinter(handlers, cloud, 'push-2', { accepting: true });
+    await connect('push-2', 'dead-1', token);
     // Act
     const answer = await submit('push-2');
     const printer = await view('push-2');

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenIdOf } from '../core/connection.ts';
+import { hashSecret } from '../core/secrets.ts';
 import { call, httpEvent, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, loadHandlers, registerPrinter } from './testing/flows.ts';
 
@@ -240,7 +242,7 @@ describe('re-registering an existing printer', () => {
           routeKey: '$connect',
           eventType: 'CONNECT',
           connectionId: 'old-conn',
-          authorizer: { printerId: 'rereg-1' },
+          authorizer: { printerId: 'rereg-1', tokenId: tokenIdOf(hashSecret(oldToken)) },
         },
       } as never,
       {} as never,

@@ -78,9 +78,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   /**
    * $connect/$disconnect/heartbeat/goodbye record presence on the printer item. The token was checked by
-   * the authorizer, so credentials are none of its business.
+   * the authorizer, so credentials are none of its business; a socket whose token was replaced since is
+   * closed by the function itself (@connections DELETE).
    */
-  connect: { tables: { printers: RW } },
+  connect: { tables: { printers: RW }, manageConnections: true },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

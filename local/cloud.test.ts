@@ -10,11 +10,12 @@ import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import { importHandlersFrom } from './lambda.ts';
 import type { Logger } from './log.ts';
 import { fakeHandlers } from './testing/fake-handlers.ts';
+import { listeningAddresses } from './testing/listeners.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const quiet: Logger = { info: () => {}, error: () => {} };
 
 function clients(cloud: LocalCloud) {
+  const { credentials } = cloud;
   return {
     dynamo: new DynamoDBClient({ endpoint: cloud.dynamodbEndpoint, region: cloud.region, credentials }),
     s3: new S3Client({ endpoint: cloud.s3Endpoint, region: cloud.region, credentials, forcePathStyle: true }),
@@ -162,5 +163,24 @@ describe('local cloud', () => {
     });
     await expect(authorizer({ ...event, headers: {} }, {} as never)).rejects.toThrow('Unauthorized');
     await expect(load('nope/handler')).rejects.toThrow();
+  });
+
+  it('listens on loopback only: every engine and gateway', async () => {
+    // Prepare
+    const dataDir = await mkdtemp(join(tmpdir(), 'cloudprint-local-'));
+    const before = new Set((await listeningAddresses()).map((a) => a.port));
+    const cloud = await startLocalCloud({ dataDir, apiPort: 0, wsPort: 0, logger: quiet });
+    try {
+      // Act
+      const opened = (await listeningAddresses()).filter((a) => !before.has(a.port));
+      // Assess: the API, WebSocket, DynamoDB and S3 ports, each on 127.0.0.1 only
+      const ports = [cloud.apiUrl, cloud.wsUrl, cloud.dynamodbEndpoint, cloud.s3Endpoint].map((u) =>
+        Number(new URL(u).port),
+      );
+      expect(new Set(opened.map((a) => a.port))).toEqual(new Set(ports));
+      expect(opened.every((a) => a.address === '127.0.0.1')).toBe(true);
+    } finally {
+      await cloud.stop();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { type Engine, engineEnvironment, startDynamo, startS3 } from './engines.
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
-import { DOCUMENTS_BUCKET, LOCAL_REGION, tableNames } from './names.ts';
+import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
 import { sweepLocalOrphans } from './orphan-sweep.ts';
 import { loadOrCreateOwnerKey } from './owner-key.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
@@ -47,6 +47,8 @@ export interface LocalJson {
   s3Endpoint: string;
   bucket: string;
   tables: Record<string, string>;
+  /** What the local S3 checks signatures with (local.json is 0600, like the owner key in it). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface LocalCloud extends LocalJson {
@@ -146,6 +148,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       s3Endpoint: s3.endpoint,
       bucket: DOCUMENTS_BUCKET,
       tables: tableNames(),
+      credentials: s3.credentials ?? LOCAL_CREDENTIALS,
     };
     const localJsonPath = join(dataDir, 'local.json');
     await writeFile(localJsonPath, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });

@@ -1,12 +1,15 @@
 /**
- * The embedded AWS engines: dynalite (DynamoDB on LevelDB) and fauxqs (S3 on files + SQLite),
- * both in this process, on loopback ports of their own, keeping their data under the data dir
- * (or in memory without one: the handler tests). Used by the local cloud and the handler tests.
+ * The embedded AWS engines: dynalite (DynamoDB on LevelDB) and the local S3 (local/s3-engine.ts, files,
+ * SigV4 checked), both in this process, on loopback ports of their own, keeping their data under the data
+ * dir (or in a temporary dir / memory without one: the handler tests). Used by the local cloud and the
+ * handler tests.
  */
 import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AttributeValue,
@@ -19,15 +22,19 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 import { shareKeyId } from '../core/auth.ts';
 import { ENV } from '../core/config.ts';
 import type { JobState } from '../core/job-state.ts';
+import { newSecret } from '../core/secrets.ts';
 import { openJobAttributes, SHARE_KEYS_INDEX, TABLES, type TableSchema } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
+import { startS3Engine } from './s3-engine.ts';
+import type { Credentials } from './sigv4.ts';
 
 export interface Engine {
   endpoint: string;
+  /** The credentials the engine checks signatures with (S3); dynalite takes any. */
+  credentials?: Credentials;
   stop(): Promise<void>;
 }
 
@@ -175,28 +182,51 @@ function indexAttributes(table: TableSchema, item: Record<string, AttributeValue
   );
 }
 
-/** S3 with `bucket`; on disk under `dataDir`, in memory without it. */
+/**
+ * S3 with `bucket`, on loopback, refusing unsigned requests; on disk under `dataDir/s3/objects`, in a
+ * temporary dir (removed on stop) without it. Its secret key is made once per data dir
+ * (`dataDir/s3/credentials.json`, 0600) so presigned URLs outlive a restart; random without a data dir.
+ */
 export async function startS3(bucket: string, dataDir?: string): Promise<Engine> {
-  const server = await startFauxqs({
-    // fauxqs binds 0.0.0.0 whatever `host` says (`host` only names queue URLs).
-    port: 0,
-    logger: false,
-    ...(dataDir
-      ? { dataDir: join(dataDir, 's3', 'state'), s3StorageDir: join(dataDir, 's3', 'objects') }
-      : {}),
-  });
-  // setup() skips a bucket that already exists (restart on the same data dir).
-  server.setup({ buckets: [bucket] });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const root = dataDir ? join(dataDir, 's3', 'objects') : await mkdtemp(join(tmpdir(), 'cloudprint-s3-'));
+  const credentials = dataDir ? await loadOrCreateS3Credentials(join(dataDir, 's3')) : newCredentials();
+  const engine = await startS3Engine({ root, buckets: [bucket], credentials });
+  return {
+    endpoint: engine.endpoint,
+    credentials,
+    stop: async () => {
+      await engine.stop();
+      if (!dataDir) await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function newCredentials(): Credentials {
+  return { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: newSecret() };
+}
+
+async function loadOrCreateS3Credentials(dir: string): Promise<Credentials> {
+  const file = join(dir, 'credentials.json');
+  await mkdir(dir, { recursive: true });
+  // wx: of two processes starting on one fresh dir, one writes and both read the same secret
+  await writeFile(file, JSON.stringify(newCredentials()), { mode: 0o600, flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+  const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<Credentials>;
+  if (!stored.accessKeyId || !stored.secretAccessKey) throw new Error(`${file} does not hold S3 credentials`);
+  return { accessKeyId: stored.accessKeyId, secretAccessKey: stored.secretAccessKey };
 }
 
 /** What the handlers need to find the engines: SDK region, credentials and endpoints, table and bucket names. */
 export function engineEnvironment(dynamo: Engine, s3: Engine): Record<string, string> {
+  const credentials = s3.credentials ?? LOCAL_CREDENTIALS;
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     ...Object.fromEntries(TABLES.map((t) => [t.env, tableName(t)])),

@@ -7,7 +7,10 @@ import { TABLES, type TableSchema } from '../core/tables.ts';
 export const LOCAL_PREFIX = 'cloudprint';
 export const DOCUMENTS_BUCKET = `${LOCAL_PREFIX}-documents`;
 export const LOCAL_REGION = 'us-east-1';
-/** The SDK wants credentials; the embedded engines accept any. */
+/**
+ * The SDK wants credentials: dynalite accepts any; the local S3 checks signatures with this access key id
+ * and a secret of its own (local/engines.ts `startS3`).
+ */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export function tableName(table: TableSchema): string {

@@ -45,6 +45,7 @@ class MemoryPrinters implements PrinterStore {
       ...registeredFields(input),
       connectionId: null,
       connectedAt: null,
+      sockets: null,
     });
     return previous ? copy(previous) : undefined;
   }
@@ -89,12 +90,15 @@ class MemoryPrinters implements PrinterStore {
     });
   }
 
-  async connected(printerId: string, connectionId: string, at: string, openedAt = at) {
+  async connected(printerId: string, connectionId: string, at: string, openedAt = at, tokenId?: string) {
     const item = this.items.get(printerId);
-    if (!item || (item.connectedAt && item.connectedAt > openedAt)) return false;
+    if (!item) return false;
+    if (item.connectedAt && item.connectedAt > openedAt) return false;
+    if (tokenId !== undefined && !item.tokenHash.startsWith(tokenId)) return false;
     this.patch(printerId, {
       connectionId,
       connectedAt: openedAt,
+      sockets: [...new Set([...(item.sockets ?? []), connectionId])],
       mode: 'push',
       lastSeenAt: at,
       lastDisconnect: null,
@@ -102,9 +106,10 @@ class MemoryPrinters implements PrinterStore {
     return true;
   }
 
-  async seen(printerId: string, at: string, asPoller: boolean) {
+  async seen(printerId: string, at: string, asPoller: boolean, tokenId?: string) {
     const item = this.items.get(printerId);
     if (!item) return;
+    if (tokenId !== undefined && !item.tokenHash.startsWith(tokenId)) return;
     this.patch(printerId, {
       lastSeenAt: at,
       ...(asPoller && !item.connectionId ? { mode: 'poll' as const } : {}),
@@ -122,6 +127,7 @@ class MemoryPrinters implements PrinterStore {
     at: string,
   ): Promise<DisconnectKind | undefined> {
     const item = this.items.get(printerId);
+    this.forgetSocket(printerId, connectionId);
     if (item?.connectionId !== connectionId) return undefined;
     const kind: DisconnectKind = item.lastDisconnect === 'goodbye' ? 'goodbye' : 'lost';
     this.patch(printerId, { connectionId: null, lastDisconnect: kind, lastSeenAt: at });
@@ -130,8 +136,15 @@ class MemoryPrinters implements PrinterStore {
 
   async clearConnection(printerId: string, connectionId: string) {
     const item = this.items.get(printerId);
+    this.forgetSocket(printerId, connectionId);
     if (item?.connectionId === connectionId)
       this.patch(printerId, { connectionId: null, lastDisconnect: item.lastDisconnect ?? 'lost' });
+  }
+
+  private forgetSocket(printerId: string, connectionId: string) {
+    const item = this.items.get(printerId);
+    if (item?.sockets?.includes(connectionId))
+      this.patch(printerId, { sockets: item.sockets.filter((id) => id !== connectionId) });
   }
 }
 
@@ -331,6 +344,15 @@ class MemoryGuards implements GuardStore {
   async get(key: string, nowEpoch: number) {
     const item = this.items.get(key);
     return item && item.expiresAtEpoch >= nowEpoch ? item.value : undefined;
+  }
+
+  async take(key: string, limit: number, expiresAtEpoch: number) {
+    const item = this.items.get(key) ?? { expiresAtEpoch };
+    if ((item.count ?? 0) >= limit) return false;
+    item.count = (item.count ?? 0) + 1;
+    item.expiresAtEpoch = expiresAtEpoch;
+    this.items.set(key, item);
+    return true;
   }
 
   async increment(key: string, expiresAtEpoch: number) {

@@ -1,7 +1,7 @@
 /**
  * The REQUEST authorizer on the WebSocket `$connect` route: an access token opens its printer's push
- * connection, anything else is refused before any handler runs. The printer id travels on in the
- * authorizer context (requestContext.authorizer.printerId on every later event).
+ * connection, anything else is refused before any handler runs. The printer id and the token's id travel
+ * on in the authorizer context (requestContext.authorizer.printerId / tokenId on every later event).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
@@ -31,7 +31,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
   const authorization = headerValue(event, 'authorization');
   // What AWS authorizers do for a missing identity: API Gateway answers 401.
   if (!authorization) throw new Error('Unauthorized');
-  const printerId = await authorizeConnection(ports, bearerSecret(authorization));
-  if (!printerId) return policy('anonymous', 'Deny', event.methodArn);
-  return { ...policy(printerId, 'Allow', event.methodArn), context: { printerId } };
+  const identity = await authorizeConnection(ports, bearerSecret(authorization));
+  if (!identity) return policy('anonymous', 'Deny', event.methodArn);
+  // tokenId (a prefix of the token's hash) rides on every later event: a revoked socket is recognised.
+  return { ...policy(identity.printerId, 'Allow', event.methodArn), context: { ...identity } };
 }

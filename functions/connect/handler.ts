@@ -5,7 +5,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
-import { onConnect, onDisconnect, onGoodbye, onHeartbeat } from '../../core/connection.ts';
+import {
+  type ConnectionIdentity,
+  onConnect,
+  onDisconnect,
+  onGoodbye,
+  onHeartbeat,
+} from '../../core/connection.ts';
 import { ConflictError, HttpError, UnauthorizedError } from '../../core/errors.ts';
 import { wsErrorResponse } from '../http.ts';
 import type { WsRoute } from '../routes.ts';
@@ -15,31 +21,41 @@ const ports = awsPorts();
 /** The event as API Gateway delivers it: the authorizer context rides along on every route. */
 type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
-    authorizer?: { printerId?: unknown };
+    authorizer?: { printerId?: unknown; tokenId?: unknown };
   };
 };
 type WsResult = { statusCode: number; body?: string };
-type WsRouteHandler = (printerId: string, connectionId: string, event: WsEvent) => Promise<WsResult>;
+type WsRouteHandler = (
+  identity: ConnectionIdentity,
+  connectionId: string,
+  event: WsEvent,
+) => Promise<WsResult>;
 
 const ok: WsResult = { statusCode: 200 };
 
+/** The socket's token was replaced (re-registration): the socket is being closed, nothing was done. */
+function revoked(): never {
+  throw new HttpError(403, 'revoked', 'This access token was replaced; register again');
+}
+
 const routes: Record<WsRoute, WsRouteHandler> = {
-  $connect: async (printerId, connectionId, event) => {
-    const recorded = await onConnect(ports, printerId, connectionId, event.requestContext.connectedAt);
-    if (recorded) return ok;
+  $connect: async (identity, connectionId, event) => {
+    const outcome = await onConnect(ports, identity, connectionId, event.requestContext.connectedAt);
+    if (outcome === 'recorded') return ok;
+    if (outcome === 'revoked') revoked();
     // A socket opened before the printer's current one, whose $connect ran late: refuse it.
     throw new ConflictError('A newer connection of this printer is open');
   },
-  $disconnect: async (printerId, connectionId) => {
+  $disconnect: async ({ printerId }, connectionId) => {
     await onDisconnect(ports, printerId, connectionId);
     return ok;
   },
-  heartbeat: async (printerId) => {
-    await onHeartbeat(ports, printerId);
+  heartbeat: async (identity, connectionId) => {
+    if ((await onHeartbeat(ports, identity, connectionId)) === 'revoked') revoked();
     return { statusCode: 200, body: JSON.stringify({ type: 'heartbeat-ack' }) };
   },
-  goodbye: async (printerId, connectionId) => {
-    await onGoodbye(ports, printerId, connectionId);
+  goodbye: async (identity, connectionId) => {
+    if ((await onGoodbye(ports, identity, connectionId)) === 'revoked') revoked();
     return { statusCode: 200, body: JSON.stringify({ type: 'goodbye-ack' }) };
   },
   $default: async () => {
@@ -58,8 +74,11 @@ export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
     try {
       if (typeof printerId !== 'string' || !printerId)
         throw new UnauthorizedError('No printer for this connection');
+      // A socket authorized before tokenIds existed has none: it counts as revoked and reconnects.
+      const tokenId = event.requestContext.authorizer?.tokenId;
+      const identity = { printerId, tokenId: typeof tokenId === 'string' ? tokenId : '' };
       const route = isRoute(routeKey) ? routes[routeKey] : routes.$default;
-      return await route(printerId, connectionId, event);
+      return await route(identity, connectionId, event);
     } catch (error) {
       // The one error mapping of functions/http.ts (5xx bodies fixed, the error logged).
       return wsErrorResponse(error, { routeKey, printerId });

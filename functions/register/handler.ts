@@ -3,6 +3,7 @@ import { awsPorts } from '../../adapters/ports.ts';
 import { bearerSecret, requireOwner } from '../../core/auth.ts';
 import { ENV } from '../../core/config.ts';
 import { UnauthorizedError } from '../../core/errors.ts';
+import { sourceOf } from '../../core/rate-limit.ts';
 import { claimRegistration, pollRegistration, startRegistration } from '../../core/registration.ts';
 import { claimBodySchema, registrationBodySchema, registrationParamsSchema } from '../../core/schemas.ts';
 import { bodyOf, type HttpEvent, header, html, httpHandler, json, pathOf, principalOf } from '../http.ts';
@@ -30,7 +31,7 @@ function claimPageResponse(event: HttpEvent, registrationId: string | undefined)
 export const handler = httpHandler<'register'>({
   'POST /v1/registrations': async (event) => {
     const body = bodyOf(registrationBodySchema, event);
-    const started = await startRegistration(ports, body);
+    const started = await startRegistration(ports, body, sourceOf(event.requestContext.http.sourceIp));
     return json(201, {
       registrationId: started.registrationId,
       pin: started.pin,
@@ -54,7 +55,7 @@ export const handler = httpHandler<'register'>({
     const principal = await principalOf(event, ports);
     requireOwner(principal);
     const body = bodyOf(claimBodySchema, event);
-    return json(200, await claimRegistration(ports, body));
+    return json(200, await claimRegistration(ports, body, sourceOf(event.requestContext.http.sourceIp)));
   },
 
   'GET /claim': async (event) => claimPageResponse(event, undefined),

@@ -1,6 +1,6 @@
 /**
- * Test support for handler tests: the local cloud's engines (local/engines.ts: dynalite and fauxqs,
- * in memory, on free loopback ports) with the tables of core/tables.ts and the bucket, and the
+ * Test support for handler tests: the local cloud's engines (local/engines.ts: dynalite and the local S3,
+ * in memory or a temporary dir, on free loopback ports) with the tables of core/tables.ts and the bucket, and the
  * environment the handlers read, set before any handler module is imported. Each test file runs in
  * its own worker and gets its own engines.
  */

@@ -6,8 +6,6 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { LocalJson } from './processes.ts';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 export interface StorageCounts {
   objects: number;
   jobs: number;
@@ -17,6 +15,8 @@ export async function countStorage(local: LocalJson): Promise<StorageCounts> {
   const dynamodbEndpoint = String(local.dynamodbEndpoint);
   const s3Endpoint = String(local.s3Endpoint);
   const tables = local.tables as Record<string, string>;
+  // the local S3 checks signatures with the credentials local.json names
+  const credentials = local.credentials as { accessKeyId: string; secretAccessKey: string };
   const dynamo = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials });
   const s3 = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
   try {
