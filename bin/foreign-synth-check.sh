@@ -29,6 +29,6 @@ for arch in arm64 x86_64; do
     cat "synth-$arch.log" >&2
     exit 1
   fi
-  echo "synth $arch: $(($(date +%s) - start)) s (cold sharp cache on the first)"
+  echo "synth $arch: $(($(date +%s) - start)) s"
   node_modules/.bin/node bin/check-assets.ts "cdk.out.$arch"
 done

@@ -74,7 +74,8 @@ export class CloudprintHttpApi extends Construct {
     cfnStage.routeSettings = Object.fromEntries(
       Object.entries(ROUTE_THROTTLES).map(([routeKey, t]) => [
         routeKey,
-        { throttlingRateLimit: t.rateLimit, throttlingBurstLimit: t.burstLimit },
+        // a JSON map in CloudFormation: CDK passes its keys through as written
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
       ]),
     );
 
