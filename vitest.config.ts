@@ -9,6 +9,7 @@ export default defineConfig({
       'local/**/*.test.ts',
       'printer-client/**/*.test.ts',
       'infra/**/*.test.ts',
+      'bin/**/*.test.ts',
       'test/**/*.test.ts',
     ],
     testTimeout: 60_000,

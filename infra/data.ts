@@ -45,6 +45,8 @@ export class Data extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: TableEncryption.AWS_MANAGED,
         removalPolicy: RemovalPolicy.RETAIN,
+        // a stray `delete-table` (console, script) is refused too, not only a stack deletion
+        deletionProtection: true,
       });
       for (const index of schema.indexes ?? []) {
         tables[schema.name].addGlobalSecondaryIndex({
@@ -101,6 +103,8 @@ export class Data extends Construct {
     this.ownerKey = new Secret(this, 'OwnerKey', {
       description: 'cloudprint owner key: the bearer secret that may do everything (docs/api.md)',
       generateSecretString: { passwordLength: 43, excludePunctuation: true, includeSpace: false },
+      // kept with the tables it guards: a re-created stack over retained tables keeps its owner key
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(
       this.ownerKey,

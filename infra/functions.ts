@@ -1,14 +1,15 @@
 /**
  * One Lambda per HANDLERS entry plus the WebSocket authorizer, bundled from functions/ by local
  * esbuild (no Docker). Each has its own role holding exactly the rights in infra/access.ts, its own
- * log group, and X-Ray tracing.
+ * log group, and X-Ray tracing. The converting function carries sharp for its architecture in its
+ * own asset (`node_modules/` beside `index.mjs`), where Node's ESM resolution finds a bare import.
  */
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type LayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -18,7 +19,7 @@ import { HANDLERS, type HandlerName, WS_AUTHORIZER } from '../functions/routes.t
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import type { Data } from './data.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
-import { LAMBDA_ARCHITECTURE } from './platform.ts';
+import { type LambdaArchitecture, PLATFORMS } from './platform.ts';
 
 export const FUNCTION_NAMES = [
   ...(Object.keys(HANDLERS) as HandlerName[]),
@@ -31,8 +32,14 @@ const AUTHORIZER_SIZE = { memoryMb: 256, timeoutSeconds: 10 } as const;
 /** sharp (libvips) with glibc's many malloc arenas fragments RSS: 2 arenas, 4 MB photo ×5 peak 363 → 254 MB. */
 export const PRINT_REQUEST_ENVIRONMENT = { MALLOC_ARENA_MAX: '2' } as const;
 
-/** Native modules the bundle must not inline; they come from a layer instead (infra/sharp-layer.ts). */
+/** Native modules the bundle must not inline; infra/stage-sharp.ts puts them beside the bundle instead. */
 export const EXTERNAL_MODULES = ['sharp'] as const;
+
+/** The functions that convert documents, and so carry sharp. */
+export const CONVERTING_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['print-request']);
+
+/** Reserved concurrency of a converting function unless the stack says otherwise: 2 GB each, bounded. */
+export const DEFAULT_CONVERSION_CONCURRENCY = 5;
 
 /** ESM bundles still meet CommonJS code that calls require() (AWS SDK internals, sharp's loader). */
 export const ESM_REQUIRE_BANNER =
@@ -50,7 +57,11 @@ export interface FunctionsProps {
   functionsDir: string;
   data: Data;
   webSocketStage: WebSocketStage;
-  sharpLayer: LayerVersion;
+  architecture: LambdaArchitecture;
+  /** The wss:// URL printers are told to use (a custom domain, else the stage's own). */
+  webSocketUrl: string;
+  /** Reserved concurrency for each converting function; undefined reserves none. */
+  conversionConcurrency: number | undefined;
 }
 
 export class Functions extends Construct {
@@ -63,15 +74,18 @@ export class Functions extends Construct {
     const environment: Record<string, string> = {
       [ENV.documentsBucket]: data.documents.bucketName,
       [ENV.wsCallbackUrl]: webSocketStage.callbackUrl,
-      [ENV.wsUrl]: webSocketStage.url,
+      [ENV.wsUrl]: props.webSocketUrl,
       [ENV.ownerKeySecretArn]: data.ownerKey.secretArn,
       // PUBLIC_API_URL stays unset: handlers derive links from the request's domainName
       NODE_OPTIONS: '--enable-source-maps',
     };
     for (const table of TABLES) environment[table.env] = data.tables[table.name].tableName;
 
+    const platform = PLATFORMS[props.architecture];
+    const stageSharpScript = join(props.projectRoot, 'infra', 'stage-sharp.ts');
     const byName = {} as Record<FunctionName, NodejsFunction>;
     for (const name of FUNCTION_NAMES) {
+      const converts = CONVERTING_FUNCTIONS.has(name);
       const size = name === 'authorizer' ? AUTHORIZER_SIZE : HANDLERS[name];
       const logGroup = new LogGroup(this, `${name}-logs`, {
         retention: RetentionDays.ONE_MONTH,
@@ -89,7 +103,7 @@ export class Functions extends Construct {
         projectRoot: props.projectRoot,
         depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
         runtime: Runtime.NODEJS_24_X,
-        architecture: LAMBDA_ARCHITECTURE,
+        architecture: platform.lambda,
         memorySize: size.memoryMb,
         timeout: Duration.seconds(size.timeoutSeconds),
         role,
@@ -97,6 +111,9 @@ export class Functions extends Construct {
         tracing: Tracing.ACTIVE,
         environment:
           name === 'print-request' ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
+        ...(converts && props.conversionConcurrency !== undefined
+          ? { reservedConcurrentExecutions: props.conversionConcurrency }
+          : {}),
         bundling: {
           format: OutputFormat.ESM,
           target: 'node24',
@@ -108,8 +125,19 @@ export class Functions extends Construct {
           // the AWS SDK is bundled too: the versions package-lock.json pins are the ones that run
           externalModules: [...EXTERNAL_MODULES],
           forceDockerBundling: false,
+          ...(converts
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  // runs only when bundling (never in `cdk synth` of another stack), with the synth's own node
+                  afterBundling: (_inputDir: string, outputDir: string) => [
+                    `"${process.execPath}" "${stageSharpScript}" ${props.architecture} "${outputDir}"`,
+                  ],
+                },
+              }
+            : {}),
         },
-        ...(name === 'print-request' ? { layers: [props.sharpLayer] } : {}),
       });
       grantAccess(role, name, props);
       acknowledgeWildcardResource(

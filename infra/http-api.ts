@@ -1,6 +1,7 @@
 /** The HTTP API: one route per HTTP_ROUTES entry, each to its handler, payload format 2.0. */
 import { Duration } from 'aws-cdk-lib';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -18,6 +19,15 @@ import { acknowledge } from './nag.ts';
 
 /** Stage-wide defaults; the PIN and upload paths have their own limits in the handlers (guards table). */
 export const HTTP_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * Routes a stranger can call without a secret get far less (per API, not per caller): a printer
+ * registers once, and a person types a PIN; nobody legitimate needs more than a few a second.
+ */
+export const ROUTE_THROTTLES: Readonly<Record<string, { rateLimit: number; burstLimit: number }>> = {
+  'POST /v1/registrations': { rateLimit: 2, burstLimit: 5 },
+  'POST /v1/claims': { rateLimit: 2, burstLimit: 5 },
+};
 
 export interface CloudprintHttpApiProps {
   functions: Record<HttpRoute['fn'], IFunction>;
@@ -60,6 +70,15 @@ export class CloudprintHttpApi extends Construct {
       },
     });
 
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      Object.entries(ROUTE_THROTTLES).map(([routeKey, t]) => [
+        routeKey,
+        // a JSON map in CloudFormation: CDK passes its keys through as written
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+      ]),
+    );
+
     const integrations = new Map<HttpRoute['fn'], HttpLambdaIntegration>();
     for (const route of HTTP_ROUTES) {
       let integration = integrations.get(route.fn);
@@ -74,6 +93,8 @@ export class CloudprintHttpApi extends Construct {
         methods: [HttpMethod[route.method]],
         integration,
       })) {
+        // route settings name routes by key: API Gateway refuses them before the route exists
+        if (`${route.method} ${route.path}` in ROUTE_THROTTLES) this.stage.node.addDependency(added);
         acknowledge(
           added,
           'AwsSolutions-APIG4',

@@ -10,7 +10,7 @@ import { App, type CfnElement, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { FunctionName } from './access.ts';
-import { CloudprintStack, PROJECT_ROOT } from './cloudprint-stack.ts';
+import { CloudprintStack, type CloudprintStackProps, PROJECT_ROOT } from './cloudprint-stack.ts';
 import { entryModule, FUNCTION_NAMES } from './functions.ts';
 
 /** print-request's fixture imports sharp like the real converter does; the rest import a builtin. */
@@ -41,24 +41,37 @@ export interface Synthesized {
   outdir: string;
 }
 
-export function synthesize(): Synthesized {
+export interface SynthesizeOptions {
+  /** Stack props over the test defaults. */
+  props?: Omit<CloudprintStackProps, 'env' | 'functionsDir'>;
+  /** The repository's own handlers instead of the fixtures (what `npm run synth` bundles). */
+  realHandlers?: boolean;
+  /** false: skip bundling (CDK's bundling-stacks context), for tests of the template alone. */
+  bundle?: boolean;
+}
+
+export function synthesize(options: SynthesizeOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'cloudprint-cdk-out-'));
   // the feature flags of cdk.json, so tests synthesize what `cdk synth` does
   const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
-  const app = new App({ outdir, context });
-  const functionsDir = writeFixtureHandlers();
+  const app = new App({
+    outdir,
+    context: options.bundle === false ? { ...context, 'aws:cdk:bundling-stacks': [] } : context,
+  });
+  const functionsDir = options.realHandlers ? undefined : writeFixtureHandlers();
   try {
     const stack = new CloudprintStack(app, 'Cloudprint', {
       env: { account: '123456789012', region: 'eu-central-1' },
-      functionsDir,
+      ...(functionsDir ? { functionsDir } : {}),
+      ...options.props,
     });
     const template = Template.fromStack(stack);
     app.synth();
     return { app, stack, template, outdir };
   } finally {
-    rmSync(dirname(functionsDir), { recursive: true, force: true });
+    if (functionsDir) rmSync(dirname(functionsDir), { recursive: true, force: true });
   }
 }
 

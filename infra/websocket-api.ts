@@ -19,12 +19,25 @@ export const WEBSOCKET_STAGE = 'v1';
 /** Printers send a heartbeat every few minutes; a burst is a reconnect storm after an outage. */
 export const WEBSOCKET_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
+/**
+ * `AWS::ApiGateway::Account` is one setting per account and region, not a resource this stack owns:
+ * `create` sets it to a role of this stack, and both are retained (another API may log through it
+ * after this stack is gone, and deleting the resource would not unset it anyway); `existing` leaves
+ * it alone, for accounts where it is already set (`aws apigateway get-account` shows
+ * cloudwatchRoleArn) or managed elsewhere, so two stacks never fight over it.
+ */
+export type ApiGatewayAccountMode = 'create' | 'existing';
+
+export interface CloudprintWebSocketApiProps {
+  apiGatewayAccount: ApiGatewayAccountMode;
+}
+
 export class CloudprintWebSocketApi extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
-  readonly cloudWatchRole: Role;
+  readonly cloudWatchRole: Role | undefined;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: CloudprintWebSocketApiProps) {
     super(scope, id);
     this.api = new WebSocketApi(this, 'Api', {
       description: 'cloudprint printer push connections (docs/api.md)',
@@ -32,23 +45,8 @@ export class CloudprintWebSocketApi extends Construct {
     });
 
     // WebSocket stages (unlike HTTP APIs) log through the account-wide API Gateway CloudWatch role
-    this.cloudWatchRole = new Role(this, 'CloudWatchRole', {
-      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
-      managedPolicies: [
-        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
-      ],
-    });
-    acknowledge(
-      this.cloudWatchRole,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      'The AWS-maintained policy made for exactly this role (API Gateway writing its own logs)',
-    );
-    // the setting is account-wide: other APIs may rely on it after this stack is gone
-    this.cloudWatchRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    const account = new CfnAccount(this, 'ApiGatewayAccount', {
-      cloudWatchRoleArn: this.cloudWatchRole.roleArn,
-    });
-    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = props.apiGatewayAccount === 'create' ? this.accountLoggingRole() : undefined;
+    this.cloudWatchRole = account?.role;
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.stage = new WebSocketStage(this, 'Stage', {
@@ -61,7 +59,25 @@ export class CloudprintWebSocketApi extends Construct {
         format: WEBSOCKET_ACCESS_LOG_FORMAT,
       },
     });
-    this.stage.node.addDependency(account);
+    if (account) this.stage.node.addDependency(account.setting);
+  }
+
+  private accountLoggingRole(): { role: Role; setting: CfnAccount } {
+    const role = new Role(this, 'CloudWatchRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
+    });
+    acknowledge(
+      role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'The AWS-maintained policy made for exactly this role (API Gateway writing its own logs)',
+    );
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const setting = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    setting.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return { role, setting };
   }
 
   /** Every route goes to the connect function; `$connect` first passes the authorizer. */

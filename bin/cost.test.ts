@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { HANDLERS } from '../functions/routes.ts';
+import { costModel, costOfUsage, events, INPUTS, PRICES } from './cost.ts';
+
+const quiet = { ...INPUTS, tracedFraction: 0, logBytesPerInvocation: 0 };
+
+describe('costOfUsage', () => {
+  it('prices each unit at its list price', () => {
+    // Act
+    const http = costOfUsage({ httpUnits: 2e6 }, quiet);
+    const reads = costOfUsage({ readUnits: 4e6, writeUnits: 1e6 }, quiet);
+    const oneSecond = costOfUsage({ lambda: [{ fn: 'print-request', ms: 1000 }] }, quiet);
+    // Assess
+    expect(http).toBeCloseTo(2 * PRICES.httpApiPerMillionRequests, 10);
+    expect(reads).toBeCloseTo(4 * PRICES.dynamoPerMillionReadUnits + PRICES.dynamoPerMillionWriteUnits, 10);
+    expect(oneSecond).toBeCloseTo(
+      (HANDLERS['print-request'].memoryMb / 1024) * PRICES.lambdaPerGbSecond.arm64 +
+        PRICES.lambdaPerMillionRequests / 1e6,
+      12,
+    );
+  });
+
+  it('bills Lambda time on x86_64 at its higher rate', () => {
+    const usage = { lambda: [{ fn: 'print-request' as const, ms: 1000 }] };
+    const arm = costOfUsage(usage, quiet) - PRICES.lambdaPerMillionRequests / 1e6;
+    const x86 =
+      costOfUsage(usage, { ...quiet, architecture: 'x86_64' }) - PRICES.lambdaPerMillionRequests / 1e6;
+    expect(x86 / arm).toBeCloseTo(PRICES.lambdaPerGbSecond.x86_64 / PRICES.lambdaPerGbSecond.arm64, 6);
+  });
+});
+
+describe('costModel', () => {
+  it('scales a printer-month with its intervals and a request with its body', () => {
+    // Prepare
+    const base = costModel(INPUTS);
+    const slower = costModel({
+      ...INPUTS,
+      heartbeatSeconds: 480,
+      safetyListSeconds: 480,
+      pollIntervalSeconds: 10,
+    });
+    const connectionMinutes = (30 * 24 * 60 * PRICES.webSocketPerMillionConnectionMinutes) / 1e6;
+    const small = costModel({ ...INPUTS, documentBytes: 100 * 1024 });
+    // Assess
+    expect(slower.idlePushPrinterMonth - connectionMinutes).toBeCloseTo(
+      (base.idlePushPrinterMonth - connectionMinutes) / 2,
+      10,
+    );
+    expect(slower.pollingPrinterMonth).toBeCloseTo(base.pollingPrinterMonth / 2, 10);
+    expect(events(INPUTS).refusal.httpUnits).toBe(Math.ceil(INPUTS.documentBytes / (512 * 1024)));
+    expect(small.refusedRequest).toBeLessThan(base.refusedRequest);
+    expect(base.refusedRequest).toBeLessThan(base.printedJob);
+  });
+});
