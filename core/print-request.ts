@@ -72,6 +72,8 @@ export interface Submission {
   idempotencyKey?: string | undefined;
   /** Called after the job is stored (deletes a consumed upload). */
   afterStored?: () => Promise<void>;
+  /** Extra fields of the job record (the IPP door's job-id and requesting-user-name). */
+  record?: Pick<JobRecord, 'ippJobId' | 'requestingUserName'>;
 }
 
 /** A submission whose document is read only once the request is known not to be a replay. */
@@ -145,6 +147,7 @@ async function submitDocument(
       leaseExpiresAt: null,
       submittedBy: submitterOf(submission.principal),
       expiresAtEpoch: pendingExpiresAtEpoch(now),
+      ...submission.record,
     };
     await ports.jobs.put(job);
   } catch (error) {

@@ -43,6 +43,9 @@ export function entryModule(name: FunctionName): string {
   return name === 'authorizer' ? WS_AUTHORIZER.module : `${name}/handler`;
 }
 
+/** The functions that convert documents (sharp): the layer and the malloc setting. */
+const CONVERTING: ReadonlySet<FunctionName> = new Set<FunctionName>(['print-request', 'ipp']);
+
 export interface FunctionsProps {
   /** The repository root: package-lock.json and node_modules (esbuild) live here. */
   projectRoot: string;
@@ -95,8 +98,7 @@ export class Functions extends Construct {
         role,
         logGroup,
         tracing: Tracing.ACTIVE,
-        environment:
-          name === 'print-request' ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
+        environment: CONVERTING.has(name) ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
         bundling: {
           format: OutputFormat.ESM,
           target: 'node24',
@@ -109,7 +111,7 @@ export class Functions extends Construct {
           externalModules: [...EXTERNAL_MODULES],
           forceDockerBundling: false,
         },
-        ...(name === 'print-request' ? { layers: [props.sharpLayer] } : {}),
+        ...(CONVERTING.has(name) ? { layers: [props.sharpLayer] } : {}),
       });
       grantAccess(role, name, props);
       acknowledgeWildcardResource(
