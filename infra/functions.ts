@@ -44,7 +44,10 @@ export function entryModule(name: FunctionName): string {
 }
 
 /** The functions that convert documents (sharp): the layer and the malloc setting. */
-const CONVERTING: ReadonlySet<FunctionName> = new Set<FunctionName>(['print-request', 'ipp']);
+export const CONVERTING_FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
+  'print-request',
+  'ipp',
+]);
 
 export interface FunctionsProps {
   /** The repository root: package-lock.json and node_modules (esbuild) live here. */
@@ -98,7 +101,9 @@ export class Functions extends Construct {
         role,
         logGroup,
         tracing: Tracing.ACTIVE,
-        environment: CONVERTING.has(name) ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
+        environment: CONVERTING_FUNCTIONS.has(name)
+          ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT }
+          : environment,
         bundling: {
           format: OutputFormat.ESM,
           target: 'node24',
@@ -111,7 +116,7 @@ export class Functions extends Construct {
           externalModules: [...EXTERNAL_MODULES],
           forceDockerBundling: false,
         },
-        ...(CONVERTING.has(name) ? { layers: [props.sharpLayer] } : {}),
+        ...(CONVERTING_FUNCTIONS.has(name) ? { layers: [props.sharpLayer] } : {}),
       });
       grantAccess(role, name, props);
       acknowledgeWildcardResource(

@@ -83,10 +83,12 @@ describe('sharp layer', () => {
     expect(functionProps('print-request')).toMatchObject({ Architectures: ['x86_64'] });
   });
 
-  it('is attached to print-request only', () => {
+  it('is attached to the converting functions (print-request, ipp) only', () => {
     const layerRef = { Ref: logicalId(s, s.stack.sharpLayer.layer) };
     for (const name of FUNCTION_NAMES) {
-      expect(functionProps(name)?.Layers, name).toEqual(name === 'print-request' ? [layerRef] : undefined);
+      expect(functionProps(name)?.Layers, name).toEqual(
+        name === 'print-request' || name === 'ipp' ? [layerRef] : undefined,
+      );
     }
   });
 
@@ -119,10 +121,10 @@ describe('function bundles', () => {
     }
   });
 
-  it('leave sharp external in print-request (loaded from the layer) and never inline it', () => {
+  it('leave sharp external in print-request and ipp (loaded from the layer) and never inline it', () => {
     for (const name of FUNCTION_NAMES) {
       const code = readFileSync(join(assetDir(functionProps(name), 'Code'), 'index.mjs'), 'utf8');
-      expect(/from\s*"sharp"/.test(code), name).toBe(name === 'print-request');
+      expect(/from\s*"sharp"/.test(code), name).toBe(name === 'print-request' || name === 'ipp');
       expect(code, name).not.toContain('sharp-linux-x64');
     }
   });
