@@ -62,6 +62,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
 
   { method: 'POST', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
+  { method: 'GET', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
 ];
 
 /** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */

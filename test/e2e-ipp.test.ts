@@ -169,6 +169,34 @@ describe('IPP door: conformance and refusals', () => {
     expect(listed.body.shareKeys.find((k) => k.keyId === keyId)?.ippUri).toBe(ippUri);
   });
 
+  it('shows a browser at printer-more-info how to add the printer, with an AirPrint profile for iOS', async () => {
+    // Prepare
+    const attributes = await ippCall(ippUri, Operation.getPrinterAttributes, [
+      attr('requested-attributes', ipp.keyword('printer-more-info')),
+    ]);
+    const moreInfo = stringOf(
+      findAttribute(findGroup(decodeMessage(attributes.bytes), GroupTag.printer), 'printer-more-info'),
+    );
+    // Act
+    const page = await fetch(moreInfo ?? '');
+    const profile = await fetch(`${moreInfo}?profile=airprint`);
+    // Assess
+    expect(moreInfo).toBe(httpUrl(ippUri));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const text = await page.text();
+    expect(text).toContain(ippUri);
+    expect(text).toContain('lpadmin -p cloud -E -v');
+    expect(profile.status).toBe(200);
+    expect(profile.headers.get('content-type')).toBe('application/x-apple-aspen-config');
+    const plist = await profile.text();
+    expect(plist).toContain('<string>com.apple.airprint</string>');
+    expect(plist).toContain(
+      `<key>ResourcePath</key><string>${new URL(httpUrl(ippUri)).pathname.slice(1)}</string>`,
+    );
+    expect(plist).toContain(`<key>Port</key><integer>${new URL(httpUrl(ippUri)).port}</integer>`);
+  });
+
   it('passes ipptool ipp-1.1.test with printer-client printing the jobs', async () => {
     // Prepare
     const before = (await printedJobIds(printer)).length;
@@ -264,10 +292,12 @@ describe('IPP door: conformance and refusals', () => {
     await owner.request('DELETE', `/v1/printers/${printerId}/share-keys/${second.body.keyId}`);
     // Act
     const wrongAnswer = await ippCall(wrong, Operation.getPrinterAttributes);
+    const wrongPage = await fetch(httpUrl(wrong));
     const revokedAnswer = await ippCall(second.body.ippUri, Operation.getPrinterAttributes);
     // Assess
     expect(before.http).toBe(200);
     expect(wrongAnswer.http).toBe(404);
+    expect(wrongPage.status).toBe(404);
     expect(revokedAnswer.http).toBe(404);
     const token = second.body.ippUri.split('/').pop() ?? '';
     expect(Buffer.from(revokedAnswer.bytes).toString()).not.toContain(token);

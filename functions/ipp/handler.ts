@@ -4,12 +4,15 @@
  * whatever the IPP status. An unknown, wrong or revoked capability answers HTTP 404 before the body is parsed;
  * the token is never put in a message or a log line.
  */
+import { randomUUID } from 'node:crypto';
 import { awsPorts } from '../../adapters/ports.ts';
+import { decideAccepting } from '../../core/accepting.ts';
 import { convertDocument } from '../../core/convert.ts';
 import { NotFoundError, UnsupportedMediaTypeError } from '../../core/errors.ts';
 import { ippBaseOf, ippPath, resolveCapability } from '../../core/ipp/capability.ts';
 import { type IppInput, serveIpp } from '../../core/ipp/service.ts';
-import { bodySize, type HttpEvent, header, httpHandler, publicBaseUrl } from '../http.ts';
+import { bodySize, type HttpEvent, header, html, httpHandler, publicBaseUrl } from '../http.ts';
+import { addPrinterPage, airPrintProfile } from './add-printer-page.ts';
 
 const ports = awsPorts();
 
@@ -40,13 +43,46 @@ function inputOf(event: HttpEvent): IppInput {
   };
 }
 
+/** The share key the path names, or 404 (unknown, wrong or revoked): the same answer, never naming the token. */
+async function capabilityOf(event: HttpEvent) {
+  const { printerId = '', keyId = '', token = '' } = event.pathParameters ?? {};
+  if (!PRINTER_ID.test(printerId) || !KEY_ID.test(keyId) || !TOKEN.test(token))
+    throw new NotFoundError('printer');
+  const principal = await resolveCapability(ports, printerId, keyId, token);
+  if (!principal) throw new NotFoundError('printer');
+  return { principal, printerId, keyId, token };
+}
+
 export const handler = httpHandler({
+  /** A browser at the printer's URL (printer-more-info): how to add it, or its AirPrint profile. */
+  'GET /ipp/{printerId}/{keyId}/{token}': async (event) => {
+    const { printerId, keyId, token } = await capabilityOf(event);
+    const printer = await ports.printers.get(printerId);
+    if (!printer) throw new NotFoundError('printer');
+    const info = {
+      name: printer.name || printerId,
+      ippUri: `${ippBaseOf(publicBaseUrl(event))}${ippPath(printerId, keyId, token)}`,
+      accepting: decideAccepting(printer, ports.clock.now()).accepting,
+    };
+    if (event.queryStringParameters?.profile === 'airprint') {
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': 'application/x-apple-aspen-config',
+          'content-disposition': `attachment; filename="${printerId}.mobileconfig"`,
+          'cache-control': 'no-store',
+        },
+        body: airPrintProfile(info, {
+          profile: randomUUID().toUpperCase(),
+          payload: randomUUID().toUpperCase(),
+        }),
+      };
+    }
+    return html(200, addPrinterPage(info), { 'referrer-policy': 'no-referrer' });
+  },
+
   'POST /ipp/{printerId}/{keyId}/{token}': async (event) => {
-    const { printerId = '', keyId = '', token = '' } = event.pathParameters ?? {};
-    if (!PRINTER_ID.test(printerId) || !KEY_ID.test(keyId) || !TOKEN.test(token))
-      throw new NotFoundError('printer');
-    const principal = await resolveCapability(ports, printerId, keyId, token);
-    if (!principal) throw new NotFoundError('printer');
+    const { principal, printerId, keyId, token } = await capabilityOf(event);
     const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/ipp') {
       throw new UnsupportedMediaTypeError('An IPP request is sent with Content-Type: application/ipp');
