@@ -24,6 +24,9 @@ export interface JobRecord {
   impressions?: number | null;
   /** `owner`, or `share:<keyId>` for a share key. */
   submittedBy: string;
+  /** Jobs that came in over IPP: the printer-wide integer job-id (core/ipp/) and the client's requesting-user-name. */
+  ippJobId?: number;
+  requestingUserName?: string;
   /** Epoch seconds when AWS may delete the job (TTL): far off while open, FINISHED_JOB_DAYS once finished (core/retention.ts). */
   expiresAtEpoch?: number;
 }

@@ -114,6 +114,8 @@ export interface Submission {
   deadline?: number | undefined;
   /** Called after the job is stored (deletes a consumed upload). */
   afterStored?: () => Promise<void>;
+  /** Extra fields of the job record (the IPP door's job-id and requesting-user-name). */
+  record?: Pick<JobRecord, 'ippJobId' | 'requestingUserName'>;
 }
 
 /** A submission whose document is read only once the request is known not to be a replay. */
@@ -231,6 +233,7 @@ async function submitDocument(
       leaseExpiresAt: null,
       submittedBy: submitterOf(submission.principal),
       expiresAtEpoch: pendingExpiresAtEpoch(now),
+      ...submission.record,
     };
     // The caller has given up after its deadline: a job created then would print a document whose
     // request was answered with an error (and whose retry prints it again).

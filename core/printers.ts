@@ -2,12 +2,14 @@
 import { type Principal, requireOwner, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, NotFoundError } from './errors.ts';
 import { newShareKeyId } from './ids.ts';
-import type { Ports } from './ports.ts';
+import { ippUriOf } from './ipp/capability.ts';
+import type { CredentialRecord, Ports } from './ports.ts';
 import { type PrinterRecord, type PrinterView, printerView } from './printer.ts';
 import type { AcceptingBody, PrinterSettingsBody, ShareKeyBody, StatusBody } from './schemas.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
-type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings'>;
+type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings'> &
+  Partial<Pick<Ports, 'ownerKey'>>;
 
 /** A missing printer answers 404, the same as one the caller may not see. */
 async function orNotFound(write: Promise<PrinterRecord>): Promise<PrinterRecord> {
@@ -105,13 +107,21 @@ export interface ShareKeyView {
   keyId: string;
   createdAt: string;
   label?: string;
+  /** The key's IPP printer URI (core/ipp/capability.ts), when the caller gave the IPP base URL. */
+  ippUri?: string;
 }
 
-function shareKeyView(credential: { keyId?: string; createdAt: string; label?: string }): ShareKeyView {
+async function shareKeyView(
+  ports: PrinterPorts,
+  credential: CredentialRecord,
+  ippBase: string | undefined,
+): Promise<ShareKeyView> {
+  const ippUri = ippBase && ports.ownerKey ? await ippUriOf(ports.ownerKey, ippBase, credential) : undefined;
   return {
     keyId: credential.keyId ?? '',
     createdAt: credential.createdAt,
     ...(credential.label !== undefined ? { label: credential.label } : {}),
+    ...(ippUri ? { ippUri } : {}),
   };
 }
 
@@ -133,10 +143,11 @@ export async function createShareKey(
   principal: Principal,
   printerId: string,
   body: ShareKeyBody = {},
+  ippBase?: string,
 ): Promise<ShareKeyView & { shareKey: string; printerId: string }> {
   await requireOwnedPrinter(ports, principal, printerId);
   const shareKey = newSecret();
-  const credential = {
+  const credential: CredentialRecord = {
     secretHash: hashSecret(shareKey),
     kind: 'share' as const,
     printerId,
@@ -145,7 +156,7 @@ export async function createShareKey(
     ...(body.label !== undefined ? { label: body.label } : {}),
   };
   await ports.credentials.put(credential);
-  return { shareKey, printerId, ...shareKeyView(credential) };
+  return { shareKey, printerId, ...(await shareKeyView(ports, credential, ippBase)) };
 }
 
 /** The owner's list of a printer's share keys, by keyId. */
@@ -153,10 +164,13 @@ export async function listShareKeys(
   ports: PrinterPorts,
   principal: Principal,
   printerId: string,
+  ippBase?: string,
 ): Promise<ShareKeyView[]> {
   await requireOwnedPrinter(ports, principal, printerId);
   const keys = await ports.credentials.listShareKeys(printerId);
-  return keys.filter((k) => k.kind === 'share' && k.keyId).map(shareKeyView);
+  return Promise.all(
+    keys.filter((k) => k.kind === 'share' && k.keyId).map((k) => shareKeyView(ports, k, ippBase)),
+  );
 }
 
 /** Revokes a share key: its credential is deleted, so its secret answers 401 like any unknown one. */

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import { logger } from '../adapters/logger.ts';
 import { authenticate, type Principal } from '../core/auth.ts';
+import { ENV } from '../core/config.ts';
 import { BadRequestError, HttpError, NotFoundError, PayloadTooLargeError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
 import type { HttpHandlerName, RouteKey } from './routes.ts';
@@ -211,4 +212,12 @@ export function httpHandler<F extends HttpHandlerName = never>(
       return route(event, context);
     });
   return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
+}
+
+/** Links the cloud hands out: PUBLIC_API_URL, else the URL this request came in on (https on AWS, with its stage). */
+export function publicBaseUrl(event: HttpEvent): string {
+  const configured = process.env[ENV.publicApiUrl];
+  if (configured) return configured.replace(/\/+$/, '');
+  const stage = event.requestContext.stage;
+  return `https://${event.requestContext.domainName}${stage && stage !== '$default' ? `/${stage}` : ''}`;
 }

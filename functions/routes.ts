@@ -17,6 +17,8 @@ export const HANDLERS = {
   'print-request': { memoryMb: 2048, timeoutSeconds: 29 },
   /** Job listing, fetch, state updates, terminal job view and cancel. */
   jobs: { memoryMb: 256, timeoutSeconds: 10 },
+  /** The IPP door (RFC 8011) at each share key's capability URL; converts documents like print-request. */
+  ipp: { memoryMb: 2048, timeoutSeconds: 29 },
   /** WebSocket $connect / $disconnect / $default (heartbeat, goodbye). */
   connect: { memoryMb: 256, timeoutSeconds: 10 },
 } as const;
@@ -58,6 +60,9 @@ export const HTTP_ROUTES = [
   { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
+
+  { method: 'POST', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
+  { method: 'GET', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
 ] as const satisfies readonly HttpRoute[];
 
 /** A handler module serving HTTP routes. */

@@ -186,17 +186,21 @@ describe('share keys: create, list, revoke', () => {
       printerId: 'tm-1',
       createdAt: expect.any(String),
       label: 'Front desk',
+      ippUri: expect.stringMatching(new RegExp(`^ipp://[^/]+:\\d+/ipp/tm-1/${keyId}/[A-Za-z0-9_-]{43}$`)),
     });
     expect(before.status).toBe(200);
     expect(before.body.shareKeys).toContainEqual({
       keyId,
       createdAt: created.body.createdAt,
       label: 'Front desk',
+      ippUri: created.body.ippUri,
     });
     expect(before.body.shareKeys).toContainEqual({
       keyId: other.body.keyId,
       createdAt: other.body.createdAt,
+      ippUri: other.body.ippUri,
     });
+    expect(created.body.ippUri).not.toContain(secret);
     expect(before.text).not.toContain(secret);
     expect(before.text).not.toContain('secretHash');
     expect(usable.status).toBe(200);

@@ -52,10 +52,12 @@ describe('least privilege, from the synthesized policies', () => {
     expect(actionsOn('jobs', indexKey)).toEqual(['dynamodb:Query']);
   });
 
-  it('lets only terminal query the share-keys index and delete credentials besides register', () => {
+  it('lets only terminal and ipp (capability URLs) query the share-keys index, and only terminal and register delete credentials', () => {
     const indexKey = resolvedKey(s, indexArn(s.stack.data.tables.credentials, SHARE_KEYS_INDEX.name));
     for (const name of FUNCTION_NAMES) {
-      expect(actionsOn(name, indexKey), name).toEqual(name === 'terminal' ? ['dynamodb:Query'] : []);
+      expect(actionsOn(name, indexKey), name).toEqual(
+        name === 'terminal' || name === 'ipp' ? ['dynamodb:Query'] : [],
+      );
       const deletes = actionsOn(name, tableKey('credentials')).includes('dynamodb:DeleteItem');
       expect(deletes, name).toBe(name === 'terminal' || name === 'register');
     }
@@ -94,7 +96,7 @@ describe('least privilege, from the synthesized policies', () => {
       allActions(name).includes('execute-api:ManageConnections'),
     );
     // connect: closes a socket whose token was replaced (re-registration) when it speaks
-    expect(managers.sort()).toEqual(['connect', 'print-request', 'register']);
+    expect(managers.sort()).toEqual(['connect', 'ipp', 'print-request', 'register']);
     for (const name of managers) {
       const [resource] = [...allowedActions(s, name)].find(([, actions]) =>
         actions.has('execute-api:ManageConnections'),
@@ -127,7 +129,14 @@ describe('least privilege, from the synthesized policies', () => {
     const readers = FUNCTION_NAMES.filter((name) =>
       actionsOn(name, secretKey()).includes('secretsmanager:GetSecretValue'),
     );
-    expect(readers.sort()).toEqual(['jobs', 'print-request', 'printer-commands', 'register', 'terminal']);
+    expect(readers.sort()).toEqual([
+      'ipp',
+      'jobs',
+      'print-request',
+      'printer-commands',
+      'register',
+      'terminal',
+    ]);
     for (const name of FUNCTION_NAMES) {
       expect(allActions(name).filter((a) => a.startsWith('secretsmanager:')).length > 0).toBe(
         readers.includes(name),

@@ -69,6 +69,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ownerKey: true,
     manageConnections: true,
   },
+  /**
+   * The IPP door: print-request's rights, plus the share-keys index (its capability URLs name a key) and
+   * job listing (Get-Jobs, job-id lookups; Query).
+   */
+  ipp: {
+    tables: { printers: RW, credentials: R, jobs: RW, guards: [...RW, 'delete'] },
+    indexes: [OPEN_JOBS_INDEX.name, SHARE_KEYS_INDEX.name],
+    documents: ['get', 'put', 'delete'],
+    ownerKey: true,
+    manageConnections: true,
+  },
   /** job listing (Query), fetch leases, state changes; presigned GETs for printers; cancel drops the document. */
   jobs: {
     tables: { printers: RW, credentials: R, jobs: RW },

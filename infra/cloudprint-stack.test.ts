@@ -190,12 +190,12 @@ describe('functions', () => {
     }
   });
 
-  it('limits malloc arenas on the print-request function only (sharp memory), not on the others', () => {
+  it('limits malloc arenas on the converting functions only (sharp memory), not on the others', () => {
     for (const name of FUNCTION_NAMES) {
       const id = logicalId(s, s.stack.functions.byName[name]);
       const fn = s.template.findResources('AWS::Lambda::Function')[id]?.Properties as Props;
       const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-      if (name === 'print-request') expect(variables.MALLOC_ARENA_MAX).toBe('2');
+      if (name === 'print-request' || name === 'ipp') expect(variables.MALLOC_ARENA_MAX).toBe('2');
       else expect(variables).not.toHaveProperty('MALLOC_ARENA_MAX');
     }
   });

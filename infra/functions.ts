@@ -36,7 +36,10 @@ export const PRINT_REQUEST_ENVIRONMENT = { MALLOC_ARENA_MAX: '2' } as const;
 export const EXTERNAL_MODULES = ['sharp'] as const;
 
 /** The functions that convert documents, and so carry sharp. */
-export const CONVERTING_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['print-request']);
+export const CONVERTING_FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
+  'print-request',
+  'ipp',
+]);
 
 /** Reserved concurrency of a converting function unless the stack says otherwise: 2 GB each, bounded. */
 export const DEFAULT_CONVERSION_CONCURRENCY = 5;
@@ -109,8 +112,7 @@ export class Functions extends Construct {
         role,
         logGroup,
         tracing: Tracing.ACTIVE,
-        environment:
-          name === 'print-request' ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
+        environment: converts ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
         ...(converts && props.conversionConcurrency !== undefined
           ? { reservedConcurrentExecutions: props.conversionConcurrency }
           : {}),

@@ -11,11 +11,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { FunctionName } from './access.ts';
 import { CloudprintStack, type CloudprintStackProps, PROJECT_ROOT } from './cloudprint-stack.ts';
-import { entryModule, FUNCTION_NAMES } from './functions.ts';
+import { CONVERTING_FUNCTIONS, entryModule, FUNCTION_NAMES } from './functions.ts';
 
-/** print-request's fixture imports sharp like the real converter does; the rest import a builtin. */
-function fixtureSource(name: string): string {
-  if (name === 'print-request') {
+/** The converting functions' fixtures import sharp like the real converter does; the rest import a builtin. */
+function fixtureSource(name: FunctionName): string {
+  if (CONVERTING_FUNCTIONS.has(name)) {
     return "import sharp from 'sharp';\nexport const handler = async () => ({ statusCode: 200, body: String(typeof sharp) });\n";
   }
   return `import { createHash } from 'node:crypto';\nexport const handler = async () => ({ statusCode: 200, body: createHash('sha256').update('${name}').digest('hex') });\n`;

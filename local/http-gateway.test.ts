@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpGateway, MAX_BODY_BYTES, startHttpGateway } from './http-gateway.ts';
 import { warmLoader } from './lambda.ts';
@@ -170,6 +171,35 @@ describe('local HTTP gateway', () => {
       body: 'héllo',
     });
     expect(text).toMatchObject({ isBase64Encoded: false, body: 'héllo' });
+  });
+
+  it('reads a chunked body sent after Expect: 100-continue, as CUPS sends IPP requests', async () => {
+    // Prepare: a raw socket, so the client waits for the interim answer as CUPS does
+    const socket = connect(gateway.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+    });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    // Act
+    socket.write(
+      'POST /v1/printers/P1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/ipp\r\n' +
+        'Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    await until(() => received.includes('100 Continue'));
+    const continued = received;
+    socket.write('5\r\n\x02\x00\x00\x0b\x00\r\n3\r\n\x00\x00\x01\r\n0\r\n\r\n', 'latin1');
+    await new Promise((resolve) => socket.once('close', resolve));
+    // Assess
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n/);
+    const [head = '', body = ''] = received.slice(continued.length).split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    const event = JSON.parse(body) as { body: string; isBase64Encoded: boolean };
+    expect(event.isBase64Encoded).toBe(true);
+    expect([...Buffer.from(event.body, 'base64')]).toEqual([2, 0, 0, 11, 0, 0, 0, 1]);
   });
 
   it('refuses a body over 10 MB with 413 before any handler runs, declared or streamed', async () => {

@@ -1,6 +1,7 @@
 /** Terminal routes: discovery, the printer list, owner settings and share keys. */
 import { awsPorts } from '../../adapters/ports.ts';
 import { ENV } from '../../core/config.ts';
+import { ippBaseOf } from '../../core/ipp/capability.ts';
 import {
   createShareKey,
   getPrinter,
@@ -15,7 +16,7 @@ import {
   shareKeyBodySchema,
   shareKeyParamsSchema,
 } from '../../core/schemas.ts';
-import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf, publicBaseUrl } from '../http.ts';
 
 const ports = awsPorts();
 
@@ -45,13 +46,18 @@ export const handler = httpHandler<'terminal'>({
     const { printerId } = pathOf(printerParamsSchema, event);
     // The body is optional (the contract's form sends none).
     const body = bodyBytes(event).length ? bodyOf(shareKeyBodySchema, event) : {};
-    return json(201, await createShareKey(ports, principal, printerId, body));
+    return json(
+      201,
+      await createShareKey(ports, principal, printerId, body, ippBaseOf(publicBaseUrl(event))),
+    );
   },
 
   'GET /v1/printers/{printerId}/share-keys': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);
-    return json(200, { shareKeys: await listShareKeys(ports, principal, printerId) });
+    return json(200, {
+      shareKeys: await listShareKeys(ports, principal, printerId, ippBaseOf(publicBaseUrl(event))),
+    });
   },
 
   'DELETE /v1/printers/{printerId}/share-keys/{keyId}': async (event) => {
