@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../functions/routes.ts';
 import { checkAssembly, type FunctionAsset } from './assembly-check.ts';
 import { PROJECT_ROOT } from './cloudprint-stack.ts';
-import { ESM_REQUIRE_BANNER, FUNCTION_NAMES } from './functions.ts';
+import { CONVERTING_FUNCTIONS, ESM_REQUIRE_BANNER, FUNCTION_NAMES } from './functions.ts';
 import { type LambdaArchitecture, PLATFORMS } from './platform.ts';
 import { dispose, logicalId, type Synthesized, synthesize } from './testing.ts';
 
@@ -236,7 +236,7 @@ function invokeInLambdaLayout(name: (typeof FUNCTION_NAMES)[number]): Outcome {
 }
 
 describe('synthesized function assets', () => {
-  it('carry sharp built for Linux on their architecture beside the bundle, in the converting function only', () => {
+  it('carry sharp built for Linux on their architecture beside the bundle, in the converting functions only', () => {
     const report = checkAssembly(s.outdir);
     expect(report.problems).toEqual([]);
     expect(report.functions).toHaveLength(FUNCTION_NAMES.length);
@@ -245,7 +245,7 @@ describe('synthesized function assets', () => {
       const asset = assetOf(name);
       expect(asset.architecture, name).toBe(HOST_ARCHITECTURE);
       expect(asset.handler, name).toBe('index.handler');
-      const converts = name === 'print-request';
+      const converts = CONVERTING_FUNCTIONS.has(name);
       expect(asset.importsSharp, name).toBe(converts);
       expect(asset.sharpPlatformPackages, name).toEqual(
         converts ? [`sharp-${platform}`, `sharp-libvips-${platform}`].sort() : [],

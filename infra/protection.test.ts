@@ -7,7 +7,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../functions/routes.ts';
-import { DEFAULT_CONVERSION_CONCURRENCY, FUNCTION_NAMES } from './functions.ts';
+import { CONVERTING_FUNCTIONS, DEFAULT_CONVERSION_CONCURRENCY, FUNCTION_NAMES } from './functions.ts';
 import { HTTP_THROTTLE, ROUTE_THROTTLES } from './http-api.ts';
 import { ALARM_THRESHOLDS, DEFAULT_MONTHLY_BUDGET_USD, Monitoring } from './monitoring.ts';
 import { parseArchitecture } from './platform.ts';
@@ -159,7 +159,7 @@ describe('throttles and concurrency', () => {
     }
   });
 
-  it('reserves concurrency for the converting function only, or none when asked', () => {
+  it('reserves concurrency for the converting functions only, or none when asked', () => {
     const reserved = (t: Synthesized) =>
       FUNCTION_NAMES.map((name) => [
         name,
@@ -168,7 +168,10 @@ describe('throttles and concurrency', () => {
       ]);
     expect(Object.fromEntries(reserved(s))).toEqual(
       Object.fromEntries(
-        FUNCTION_NAMES.map((n) => [n, n === 'print-request' ? DEFAULT_CONVERSION_CONCURRENCY : undefined]),
+        FUNCTION_NAMES.map((n) => [
+          n,
+          CONVERTING_FUNCTIONS.has(n) ? DEFAULT_CONVERSION_CONCURRENCY : undefined,
+        ]),
       ),
     );
     const none = synth({ conversionConcurrency: null });

@@ -129,7 +129,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     delete process.env[ENV.ownerKeySecretArn];
     Object.assign(process.env, env);
     // Before ready(): no handler runs until the sweep is done (local/orphan-sweep.ts).
-    await sweepLocalOrphans({ dynamodb: dynamo.endpoint, s3: s3.endpoint }).then(
+    await sweepLocalOrphans({
+      dynamodb: dynamo.endpoint,
+      s3: s3.endpoint,
+      s3Credentials: s3.credentials ?? LOCAL_CREDENTIALS,
+    }).then(
       (deleted) => {
         if (deleted.length)
           logger.info(`local cloud: deleted ${deleted.length} document(s) left without a job`);

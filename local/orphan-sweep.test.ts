@@ -8,8 +8,6 @@ import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import type { Logger } from './log.ts';
 import { fakeHandlers } from './testing/fake-handlers.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
 function start(dataDir: string, logger: Logger) {
   return startLocalCloud({ dataDir, apiPort: 0, wsPort: 0, loadHandler: fakeHandlers().load, logger });
 }
@@ -18,7 +16,7 @@ function s3Of(cloud: LocalCloud) {
   return new S3Client({
     endpoint: cloud.s3Endpoint,
     region: cloud.region,
-    credentials,
+    credentials: cloud.credentials, // the local S3 checks signatures
     forcePathStyle: true,
   });
 }
@@ -35,7 +33,7 @@ describe('the local cloud after a kill mid-request', () => {
       const dynamo = new DynamoDBClient({
         endpoint: first.dynamodbEndpoint,
         region: first.region,
-        credentials,
+        credentials: first.credentials,
       });
       for (const jobId of ['jkept', 'jorphan']) {
         await s3.send(

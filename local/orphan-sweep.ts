@@ -10,9 +10,19 @@ import type { JobRecord } from '../core/job.ts';
 import { sweepOrphanDocuments } from '../core/orphan-documents.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
 
-export async function sweepLocalOrphans(endpoints: { dynamodb: string; s3: string }): Promise<string[]> {
+export async function sweepLocalOrphans(endpoints: {
+  dynamodb: string;
+  s3: string;
+  /** The local S3 checks signatures with its own secret (local/engines.ts). */
+  s3Credentials: { accessKeyId: string; secretAccessKey: string };
+}): Promise<string[]> {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const s3 = new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true });
+  const s3 = new S3Client({
+    region: LOCAL_REGION,
+    credentials: endpoints.s3Credentials,
+    endpoint: endpoints.s3,
+    forcePathStyle: true,
+  });
   const dynamo = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
   const documents = DynamoDBDocumentClient.from(dynamo);
   const table = tableNames().jobs;
