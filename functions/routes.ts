@@ -40,6 +40,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
   { method: 'GET', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
   { method: 'DELETE', path: '/v1/printers/{printerId}/share-keys/{keyId}', fn: 'terminal' },
+  { method: 'GET', path: '/openapi.json', fn: 'terminal' },
 
   { method: 'POST', path: '/v1/registrations', fn: 'register' },
   { method: 'GET', path: '/v1/registrations/{registrationId}', fn: 'register' },

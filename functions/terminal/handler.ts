@@ -15,12 +15,24 @@ import {
   shareKeyBodySchema,
   shareKeyParamsSchema,
 } from '../../core/schemas.ts';
-import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { bodyBytes, bodyOf, type HttpEvent, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { openApiDocument } from '../openapi.ts';
 
 const ports = awsPorts();
 
+/** The API's own base URL: PUBLIC_API_URL, else the URL this request came in on (with its stage). */
+function apiBase(event: HttpEvent): string {
+  const configured = process.env[ENV.publicApiUrl];
+  if (configured) return configured.replace(/\/+$/, '');
+  const stage = event.requestContext.stage;
+  return `https://${event.requestContext.domainName}${stage && stage !== '$default' ? `/${stage}` : ''}`;
+}
+
 export const handler = httpHandler({
   'GET /v1/config': async () => json(200, { websocketUrl: process.env[ENV.wsUrl] ?? '', apiVersion: '1' }),
+
+  'GET /openapi.json': async (event) =>
+    json(200, openApiDocument(apiBase(event)), { 'cache-control': 'public, max-age=300' }),
 
   'GET /v1/printers': async (event) => {
     const principal = await principalOf(event, ports);
