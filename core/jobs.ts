@@ -19,8 +19,18 @@ import {
   holdCutoff,
 } from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
+import { emitEvent, jobEventType } from './webhooks.ts';
 
-type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings'>;
+type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'webhooks'>;
+
+/**
+ * WEBHOOK EVENT at the end of a job (job.completed / job.aborted / job.canceled). Called right after
+ * each write that finishes a job; belongs in finishJob once job finishing has one home.
+ */
+async function jobFinishedEvent(ports: JobPorts, job: JobRecord): Promise<void> {
+  const type = jobEventType(job.state);
+  if (type) await emitEvent(ports, type, { job: jobView(job) });
+}
 
 export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
   requirePrinter(principal, printerId);
@@ -47,6 +57,7 @@ async function expireIfHeldTooLong(ports: JobPorts, job: JobRecord, now: Date): 
       expiresAtEpoch: finishedExpiresAtEpoch(now),
     });
     await ports.documents.delete(job.documentKey).catch(() => undefined);
+    await jobFinishedEvent(ports, aborted); // WEBHOOK EVENT: move into finishJob
     return aborted;
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
@@ -172,7 +183,10 @@ export async function updateJobState(
     impressions: body.impressions,
     ...lease,
   });
-  if (finished) await ports.documents.delete(job.documentKey).catch(() => undefined);
+  if (finished) {
+    await ports.documents.delete(job.documentKey).catch(() => undefined);
+    await jobFinishedEvent(ports, updated); // WEBHOOK EVENT: move into finishJob
+  }
   return jobView(updated);
 }
 
@@ -196,6 +210,7 @@ export async function cancelJob(
     ...finishedFields(now),
   });
   await ports.documents.delete(job.documentKey).catch(() => undefined);
+  await jobFinishedEvent(ports, updated); // WEBHOOK EVENT: move into finishJob
   return jobView(updated);
 }
 

@@ -8,6 +8,7 @@ import type { JobRecord, Media } from './job.ts';
 import type { JobState } from './job-state.ts';
 import type { AcceptingSetBy, DisconnectKind, PrinterRecord, PrinterState } from './printer.ts';
 import type { RegistrationRecord } from './registration-record.ts';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, WebhookRecord } from './webhook-record.ts';
 
 export interface PrinterStore {
   get(printerId: string): Promise<PrinterRecord | undefined>;
@@ -200,6 +201,39 @@ export interface Notifier {
   revoke(printerId: string, connectionId: string): Promise<void>;
 }
 
+/** Webhook subscriptions and their deliveries (the outbox and its log), one table (core/tables.ts). */
+export interface WebhookStore {
+  put(hook: WebhookRecord): Promise<void>;
+  get(webhookId: string): Promise<WebhookRecord | undefined>;
+  /** Every subscription (one Query). */
+  list(): Promise<WebhookRecord[]>;
+  /** False when there was none. */
+  delete(webhookId: string): Promise<boolean>;
+  /** Records an event for delivery. On AWS the write itself starts the delivery (DynamoDB stream). */
+  putDelivery(delivery: DeliveryRecord): Promise<void>;
+  getDelivery(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Newest first, at most `limit`. */
+  listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
+  updateDelivery(
+    webhookId: string,
+    deliveryId: string,
+    patch: {
+      status: DeliveryStatus;
+      attempts: DeliveryAttempt[];
+      nextAttemptAt: string | null;
+      updatedAt: string;
+    },
+  ): Promise<void>;
+}
+
+/** POSTs a webhook body; resolves with the receiver's status, rejects when it did not answer in time. */
+export type WebhookSender = (request: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}) => Promise<{ status: number }>;
+
 export interface OwnerKeySource {
   /** sha256 hex of the owner key, or undefined when none is configured. */
   ownerKeyHash(): Promise<string | undefined>;
@@ -244,6 +278,7 @@ export interface Ports {
   guards: GuardStore;
   documents: DocumentStore;
   notifier: Notifier;
+  webhooks: WebhookStore;
   ownerKey: OwnerKeySource;
   clock: Clock;
   settings: Settings;

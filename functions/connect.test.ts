@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import authorizerFixture from '../test/fixtures/apigw/websocket-connect-authorizer-request.json' with {
   type: 'json',
 };
+import { call, httpEvent, lambdaContext, startTestCloud, type TestCloud } from './testing/cloud.ts';
 import { type Handlers, loadHandlers, registerPrinter, setAccepting } from './testing/flows.ts';
 
 let cloud: TestCloud;

@@ -58,6 +58,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     status: 204,
   },
   'GET /openapi.json': { summary: 'This description of the API', auth: 'none' },
+  'POST /v1/webhooks': {
+    summary: 'Register a webhook (its signing secret is answered only here)',
+    auth: 'owner',
+    body: 'webhookBodySchema',
+    status: 201,
+  },
+  'GET /v1/webhooks': { summary: 'List the webhooks', auth: 'owner' },
+  'DELETE /v1/webhooks/{webhookId}': { summary: 'Remove a webhook', auth: 'owner', status: 204 },
+  'GET /v1/webhooks/{webhookId}/deliveries': {
+    summary: "A webhook's delivery log, newest first",
+    auth: 'owner',
+  },
   'POST /v1/registrations': {
     summary: 'A printer starts registering: PIN, claim URL, poll token',
     auth: 'none',

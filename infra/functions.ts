@@ -8,12 +8,20 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type LayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  FilterCriteria,
+  FilterRule,
+  type LayerVersion,
+  Runtime,
+  StartingPosition,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../core/config.ts';
-import { TABLES } from '../core/tables.ts';
+import { DELIVERY_ITEM_KIND, TABLES } from '../core/tables.ts';
 import { HANDLERS, type HandlerName, WS_AUTHORIZER } from '../functions/routes.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import type { Data } from './data.ts';
@@ -111,7 +119,7 @@ export class Functions extends Construct {
         },
         ...(name === 'print-request' ? { layers: [props.sharpLayer] } : {}),
       });
-      grantAccess(role, name, props);
+      grantAccess(role, name, props, fn);
       acknowledgeWildcardResource(
         role,
         '*',
@@ -128,7 +136,7 @@ export function indexArn(table: Table, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;
 }
 
-function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): void {
+function grantAccess(role: Role, name: FunctionName, props: FunctionsProps, fn: NodejsFunction): void {
   const access = FUNCTION_ACCESS[name];
   for (const table of TABLES) {
     const rights = access.tables[table.name];
@@ -164,6 +172,22 @@ function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): voi
     );
   }
   if (access.ownerKey) props.data.ownerKey.grantRead(role);
+  if (access.webhookStream) {
+    // New delivery items only (the outbox, core/webhooks.ts); attempts are retried inside the function.
+    fn.addEventSource(
+      new DynamoEventSource(props.data.tables.webhooks, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        retryAttempts: 2,
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { kind: { S: FilterRule.isEqual(DELIVERY_ITEM_KIND) } } },
+          }),
+        ],
+      }),
+    );
+  }
   if (access.manageConnections) {
     const stage = props.webSocketStage;
     stage.grantManagementApiAccess(role);

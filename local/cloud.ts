@@ -4,11 +4,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { onDeliveryRecorded } from '../adapters/dynamo-webhooks.ts';
 import { ENV } from '../core/config.ts';
 import { hashSecret } from '../core/secrets.ts';
 import { type Engine, engineEnvironment, startDynamo, startS3 } from './engines.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
-import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
+import { type HandlerLoader, importHandler, invoke, warmLoader } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import { DOCUMENTS_BUCKET, LOCAL_REGION, tableNames } from './names.ts';
 import { loadOrCreateOwnerKey } from './owner-key.ts';
@@ -115,6 +116,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       [ENV.wsUrl]: ws.url,
       [ENV.publicApiUrl]: http.url,
       [ENV.ownerKeyHash]: hashSecret(ownerKey),
+      // receivers on this machine may be tried locally; AWS takes https only
+      [ENV.webhookAllowLoopback]: '1',
       ...(options.pollIntervalSeconds
         ? { [ENV.pollIntervalSeconds]: String(options.pollIntervalSeconds) }
         : {}),
@@ -126,6 +129,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     delete process.env[ENV.ownerKeySecretArn];
     Object.assign(process.env, env);
     ready();
+    started.push(runWebhookDeliveries(loadHandler, logger));
 
     const local: LocalJson = {
       apiUrl: http.url,
@@ -145,4 +149,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The local stand-in for the webhooks table's DynamoDB stream: each new delivery item invokes the
+ * webhook-delivery handler with a stream-shaped event, in the background, as the stream does on AWS.
+ */
+function runWebhookDeliveries(load: HandlerLoader, logger: Logger): { stop(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
+  onDeliveryRecorded((keys) => {
+    const event = {
+      Records: [
+        {
+          eventName: 'INSERT',
+          eventSource: 'aws:dynamodb',
+          dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } } },
+        },
+      ],
+    };
+    const run = invoke(load, 'webhook-delivery', 'webhook-delivery/handler', event)
+      .catch((error: unknown) => logger.error('local cloud: webhook delivery failed', error))
+      .finally(() => running.delete(run));
+    running.add(run);
+  });
+  return {
+    stop: async () => {
+      onDeliveryRecorded(undefined);
+      // deliveries in their backoff are given a moment, not their whole schedule
+      await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    },
+  };
 }

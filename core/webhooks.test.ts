@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import type { Principal } from './auth.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from './errors.ts';
+import type { WebhookSender } from './ports.ts';
+import { memoryPorts } from './testing/memory-ports.ts';
+import { deliver, MAX_ATTEMPTS, retryDelayMs } from './webhook-delivery.ts';
+import { verifyWebhookSignature } from './webhook-signature.ts';
+import {
+  checkWebhookUrl,
+  createWebhook,
+  deleteWebhook,
+  emitEvent,
+  listDeliveries,
+  listWebhooks,
+  lowSupplyReasons,
+} from './webhooks.ts';
+
+const owner: Principal = { kind: 'owner' };
+const share: Principal = { kind: 'share', printerId: 'P1', keyId: 'sk_1' };
+
+describe('checkWebhookUrl', () => {
+  it('takes public https URLs, and loopback http only where the local cloud allows it', () => {
+    expect(checkWebhookUrl('https://hooks.example.com/cp', false)).toBe('https://hooks.example.com/cp');
+    expect(checkWebhookUrl('http://127.0.0.1:9000/hook', true)).toBe('http://127.0.0.1:9000/hook');
+    expect(checkWebhookUrl('http://localhost:9000/hook', true)).toBe('http://localhost:9000/hook');
+  });
+
+  it('refuses http, internal addresses, credentials in the URL and non-URLs with 400', () => {
+    for (const [url, allow] of [
+      ['http://hooks.example.com/cp', false],
+      ['http://127.0.0.1:9000/hook', false],
+      ['http://192.168.1.10/hook', true],
+      ['https://169.254.169.254/latest/meta-data', false],
+      ['https://10.0.0.1/hook', false],
+      ['https://[::1]/hook', false],
+      ['https://localhost/hook', false],
+      ['https://user:pw@hooks.example.com/cp', false],
+      ['ftp://hooks.example.com/cp', false],
+      ['not a url', false],
+    ] as const) {
+      expect(() => checkWebhookUrl(url, allow), url).toThrow(BadRequestError);
+    }
+  });
+});
+
+describe('webhook subscriptions', () => {
+  it('are the owner’s: created with a secret shown once, listed without it, deleted', async () => {
+    // Prepare
+    const ports = memoryPorts();
+
+    // Act
+    const created = await createWebhook(
+      ports,
+      owner,
+      { url: 'https://hooks.example.com/a' },
+      { allowLoopbackHttp: false },
+    );
+    const listed = await listWebhooks(ports, owner);
+    await deleteWebhook(ports, owner, created.webhookId);
+
+    // Assess
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(created.events).toContain('job.completed');
+    expect(listed).toEqual([
+      {
+        webhookId: created.webhookId,
+        url: 'https://hooks.example.com/a',
+        events: created.events,
+        createdAt: created.createdAt,
+      },
+    ]);
+    expect(await listWebhooks(ports, owner)).toEqual([]);
+    await expect(deleteWebhook(ports, owner, created.webhookId)).rejects.toThrow(NotFoundError);
+    await expect(listWebhooks(ports, share)).rejects.toThrow(ForbiddenError);
+    await expect(listDeliveries(ports, owner, 'wh_missing')).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('emitEvent', () => {
+  it('records one pending delivery per webhook that wants the event, and none for others', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const all = await createWebhook(
+      ports,
+      owner,
+      { url: 'https://a.example.com/' },
+      { allowLoopbackHttp: false },
+    );
+    const printerOnly = await createWebhook(
+      ports,
+      owner,
+      { url: 'https://b.example.com/', events: ['printer.supply-low'] },
+      { allowLoopbackHttp: false },
+    );
+
+    // Act
+    const count = await emitEvent(ports, 'job.completed', { job: { jobId: 'j1' } });
+
+    // Assess
+    expect(count).toBe(1);
+    const [delivery] = await ports.webhooks.listDeliveries(all.webhookId, 10);
+    expect(delivery).toMatchObject({ status: 'pending', type: 'job.completed', attempts: [] });
+    expect(JSON.parse(delivery?.payload ?? '{}')).toMatchObject({
+      type: 'job.completed',
+      data: { job: { jobId: 'j1' } },
+    });
+    expect(await ports.webhooks.listDeliveries(printerOnly.webhookId, 10)).toEqual([]);
+  });
+
+  it('never throws: a storage failure loses the event, not the request', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    ports.webhooks.list = async () => {
+      throw new Error('table gone');
+    };
+
+    // Act / Assess
+    expect(await emitEvent(ports, 'job.completed', {})).toBe(0);
+  });
+
+  it('reads supply-low reasons from printer-state-reasons', () => {
+    expect(lowSupplyReasons(['toner-low', 'media-empty', 'marker-supply-low', 'paused'])).toEqual([
+      'toner-low',
+      'marker-supply-low',
+    ]);
+  });
+});
+
+describe('deliver', () => {
+  async function pending(send: WebhookSender) {
+    const ports = memoryPorts();
+    const hook = await createWebhook(
+      ports,
+      owner,
+      { url: 'https://r.example.com/hook' },
+      { allowLoopbackHttp: false },
+    );
+    await emitEvent(ports, 'job.completed', { job: { jobId: 'j1' } });
+    const [delivery] = await ports.webhooks.listDeliveries(hook.webhookId, 1);
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      ports.advance(ms);
+    };
+    return { ports, hook, deliveryId: delivery?.deliveryId ?? '', slept, send, sleep };
+  }
+
+  it('POSTs the event signed with the webhook secret and records the delivery', async () => {
+    // Prepare
+    const sent: Parameters<WebhookSender>[0][] = [];
+    const p = await pending(async (request) => {
+      sent.push(request);
+      return { status: 204 };
+    });
+
+    // Act
+    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, { send: p.send, sleep: p.sleep });
+
+    // Assess
+    expect(result?.status).toBe('delivered');
+    expect(sent).toHaveLength(1);
+    const request = sent[0] as Parameters<WebhookSender>[0];
+    expect(request.url).toBe('https://r.example.com/hook');
+    expect(request.headers['cloudprint-event']).toBe('job.completed');
+    const nowSeconds = Math.floor(p.ports.clock.now().getTime() / 1000);
+    expect(
+      verifyWebhookSignature({
+        payload: request.body,
+        header: request.headers['cloudprint-signature'],
+        secret: p.hook.secret,
+        nowSeconds,
+      }),
+    ).toBe(true);
+    const [logged] = await listDeliveries(p.ports, owner, p.hook.webhookId);
+    expect(logged).toMatchObject({ status: 'delivered', nextAttemptAt: null, attempts: [{ status: 204 }] });
+  });
+
+  it('retries a failing receiver with exponential backoff, logging each attempt, until it answers 2xx', async () => {
+    // Prepare
+    let calls = 0;
+    const p = await pending(async () => {
+      calls++;
+      if (calls === 1) throw new Error('connect ECONNREFUSED');
+      return { status: calls < 4 ? 500 : 200 };
+    });
+
+    // Act
+    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, {
+      send: p.send,
+      sleep: p.sleep,
+      retryBaseMs: 1000,
+    });
+
+    // Assess
+    expect(p.slept).toEqual([0, 1000, 2000, 4000]);
+    expect(result?.status).toBe('delivered');
+    expect(result?.attempts.map((a) => a.status ?? a.error)).toEqual(['connect ECONNREFUSED', 500, 500, 200]);
+  });
+
+  it('gives up after MAX_ATTEMPTS and marks the delivery failed', async () => {
+    // Prepare
+    const p = await pending(async () => ({ status: 503 }));
+
+    // Act
+    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, {
+      send: p.send,
+      sleep: p.sleep,
+      retryBaseMs: 10,
+    });
+
+    // Assess
+    expect(result?.status).toBe('failed');
+    expect(result?.attempts).toHaveLength(MAX_ATTEMPTS);
+    expect(p.slept).toEqual(Array.from({ length: MAX_ATTEMPTS }, (_, n) => retryDelayMs(n, 10)));
+    expect((await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId))?.status).toBe('failed');
+  });
+
+  it('starts no attempt the invocation has no time left for', async () => {
+    // Prepare
+    const p = await pending(async () => ({ status: 500 }));
+
+    // Act
+    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, {
+      send: p.send,
+      sleep: p.sleep,
+      retryBaseMs: 10_000,
+      attemptTimeoutMs: 1_000,
+      remainingMs: () => 15_000,
+    });
+
+    // Assess: the first (no wait) and the second (10 s wait) fit, the third (20 s) does not
+    expect(result?.status).toBe('failed');
+    expect(result?.attempts.map((a) => a.status ?? a.error)).toEqual([
+      500,
+      500,
+      'out of time for further attempts',
+    ]);
+  });
+});
