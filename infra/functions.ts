@@ -123,7 +123,9 @@ export class Functions extends Construct {
       acknowledgeWildcardResource(
         role,
         '*',
-        'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) have no resource-level permissions',
+        FUNCTION_ACCESS[name].webhookStream
+          ? 'X-Ray PutTraceSegments/PutTelemetryRecords (tracing: ACTIVE) and dynamodb:ListStreams (the stream event source) have no resource-level permissions'
+          : 'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) have no resource-level permissions',
       );
       byName[name] = fn;
     }
