@@ -79,6 +79,30 @@ export function shareKeys(list: Json[]): string {
   ]);
 }
 
+export function webhooks(list: Json[]): string {
+  if (list.length === 0) return 'No webhooks. Add one with: cloudprint webhook-add <https URL>';
+  return table([
+    ['WEBHOOK', 'URL', 'EVENTS', 'DESCRIPTION'],
+    ...list.map((w) => [
+      str(w.webhookId),
+      str(w.url),
+      ((w.events as string[]) ?? []).join(','),
+      str(w.description, ''),
+    ]),
+  ]);
+}
+
+export function deliveries(list: Json[]): string {
+  if (list.length === 0) return 'No deliveries yet.';
+  return table([
+    ['DELIVERY', 'EVENT', 'STATUS', 'ATTEMPTS', 'CREATED'],
+    ...list.map((d) => {
+      const attempts = ((d.attempts as Json[]) ?? []).map((a) => str(a.status ?? a.error));
+      return [str(d.deliveryId), str(d.type), str(d.status), attempts.join(' → ') || '-', str(d.createdAt)];
+    }),
+  ]);
+}
+
 /** An error answer: `cloudprint: <message> [<code>]`, with the refusal reason for a 503. */
 export function error(status: number, body: unknown): string {
   if (body && typeof body === 'object') {

@@ -334,6 +334,67 @@ const COMMANDS: Record<string, Command> = {
       return report(ctx, await call(await ctx.target(), 'DELETE', path), () => `Revoked ${keyId}`);
     },
   },
+  webhooks: {
+    args: '',
+    summary: 'list the webhooks (owner key)',
+    run: async (ctx) =>
+      report(ctx, await call(await ctx.target(), 'GET', '/v1/webhooks'), (b) =>
+        human.webhooks((b.webhooks as Json[]) ?? []),
+      ),
+  },
+  'webhook-add': {
+    args: '<url>',
+    summary: 'send job and printer events to an https URL, signed (owner key)',
+    details: `  --events LIST         comma-separated, default all: job.completed,job.aborted,job.canceled,
+                        printer.stopped-accepting,printer.supply-low
+  --label TEXT          a description`,
+    run: async (ctx, args) => {
+      const [url = ''] = need(args, 1, 'webhook-add <url>');
+      const events = ctx.values.events
+        ?.split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      const body = JSON.stringify({
+        url,
+        ...(events ? { events } : {}),
+        ...(ctx.values.label ? { description: ctx.values.label } : {}),
+      });
+      return report(
+        ctx,
+        await call(await ctx.target(), 'POST', '/v1/webhooks', body, 'application/json'),
+        (b) =>
+          [
+            `Webhook ${String(b.webhookId)} → ${String(b.url)} (${(b.events as string[]).join(', ')})`,
+            'Signing secret, shown only now (verify every delivery with it, docs/api.md):',
+            `  ${String(b.secret)}`,
+          ].join('\n'),
+      );
+    },
+  },
+  'webhook-remove': {
+    args: '<webhookId>',
+    summary: 'stop sending events to a webhook (owner key)',
+    run: async (ctx, args) => {
+      const [webhookId = ''] = need(args, 1, 'webhook-remove <webhookId>');
+      return report(
+        ctx,
+        await call(await ctx.target(), 'DELETE', `/v1/webhooks/${enc(webhookId)}`),
+        () => `Removed ${webhookId}`,
+      );
+    },
+  },
+  deliveries: {
+    args: '<webhookId>',
+    summary: "a webhook's delivery log, newest first (owner key)",
+    run: async (ctx, args) => {
+      const [webhookId = ''] = need(args, 1, 'deliveries <webhookId>');
+      return report(
+        ctx,
+        await call(await ctx.target(), 'GET', `/v1/webhooks/${enc(webhookId)}/deliveries`),
+        (b) => human.deliveries((b.deliveries as Json[]) ?? []),
+      );
+    },
+  },
 };
 
 export function usage(): string {
@@ -376,6 +437,7 @@ function parse(argv: string[]) {
       fit: { type: 'string' },
       color: { type: 'string' },
       label: { type: 'string' },
+      events: { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -8,6 +8,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli } from '../cli/main.ts';
 import { verifyWebhookSignature } from '../core/webhook-signature.ts';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.ts';
 import type { Logger } from '../local/log.ts';
@@ -193,6 +194,54 @@ describe('webhooks on the local cloud', () => {
     );
     expect(failed.nextAttemptAt).toBeNull();
   }, 30_000);
+
+  it('is managed from the CLI: add, list, read the log, remove', async () => {
+    // Prepare
+    const hook = await receiver([200]);
+    servers.push(hook.server);
+    const target = ['--api', cloud.apiUrl, '--key', cloud.ownerKey];
+    const run = async (...argv: string[]) => {
+      const out: string[] = [];
+      const code = await cli([...argv, ...target], { out: (t) => out.push(t), err: (t) => out.push(t) });
+      return { code, out: out.join('\n') };
+    };
+
+    // Act
+    const added = await run(
+      'webhook-add',
+      hook.url,
+      '--events',
+      'printer.supply-low',
+      '--label',
+      'shop',
+      '--json',
+    );
+    const { webhookId } = JSON.parse(added.out) as { webhookId: string };
+    await api('PUT', `/v1/printers/${printerId}/status`, {
+      token: accessToken,
+      body: { state: 'idle', reasons: ['toner-low'], supplies: { toner: 9 } },
+    });
+    await waitFor(async () => (hook.received.length > 0 ? true : undefined), {
+      what: 'the supply-low event',
+    });
+    const listed = await run('webhooks');
+    const log = await waitFor(async () => {
+      const shown = await run('deliveries', webhookId);
+      return shown.out.includes('delivered') ? shown : undefined;
+    });
+    const removed = await run('webhook-remove', webhookId);
+
+    // Assess
+    expect(added.code).toBe(0);
+    expect(JSON.parse(hook.received[0]?.body ?? '{}')).toMatchObject({
+      type: 'printer.supply-low',
+      data: { low: ['toner-low'] },
+    });
+    expect(listed.out).toMatch(new RegExp(`${webhookId}\\s+${hook.url}\\s+printer.supply-low\\s+shop`));
+    expect(log.out).toMatch(/printer.supply-low\s+delivered\s+200/);
+    expect(removed).toEqual({ code: 0, out: `Removed ${webhookId}` });
+    expect((await run('webhooks', '--json')).out).not.toContain(webhookId);
+  });
 
   it('refuses a plain http receiver that is not on loopback, and share keys may not manage webhooks', async () => {
     // Prepare
