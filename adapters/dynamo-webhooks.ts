@@ -15,9 +15,12 @@ import { logger } from './logger.ts';
 export type DeliveryListener = (keys: { pk: string; sk: string }) => void;
 let listener: DeliveryListener | undefined;
 
-/** Where no DynamoDB stream runs: `listener` hears of every new delivery item (undefined: stop). */
-export function onDeliveryRecorded(next: DeliveryListener | undefined): void {
+/** Where no DynamoDB stream runs: `next` hears of every new delivery item. Returns what stops it. */
+export function onDeliveryRecorded(next: DeliveryListener): () => void {
   listener = next;
+  return () => {
+    if (listener === next) listener = undefined;
+  };
 }
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {

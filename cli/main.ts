@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as human from './human.ts';
 
@@ -488,4 +489,5 @@ export async function run(argv: string[]): Promise<never> {
   process.exit(await main(argv));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await run(process.argv.slice(2));

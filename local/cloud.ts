@@ -157,7 +157,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
  */
 function runWebhookDeliveries(load: HandlerLoader, logger: Logger): { stop(): Promise<void> } {
   const running = new Set<Promise<unknown>>();
-  onDeliveryRecorded((keys) => {
+  const unsubscribe = onDeliveryRecorded((keys) => {
     const event = {
       Records: [
         {
@@ -174,7 +174,7 @@ function runWebhookDeliveries(load: HandlerLoader, logger: Logger): { stop(): Pr
   });
   return {
     stop: async () => {
-      onDeliveryRecorded(undefined);
+      unsubscribe();
       // deliveries in their backoff are given a moment, not their whole schedule
       await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
