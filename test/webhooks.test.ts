@@ -243,6 +243,23 @@ describe('webhooks on the local cloud', () => {
     expect((await run('webhooks', '--json')).out).not.toContain(webhookId);
   });
 
+  it('is described, with the rest of the API, at /openapi.json through the local gateway', async () => {
+    // Act
+    const res = await fetch(`${cloud.apiUrl}/openapi.json`);
+    const doc = (await res.json()) as {
+      openapi: string;
+      servers: { url: string }[];
+      paths: Record<string, object>;
+    };
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers[0]?.url).toBe(cloud.apiUrl);
+    expect(Object.keys(doc.paths['/v1/webhooks'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/webhooks/{webhookId}/deliveries'] ?? {})).toEqual(['get']);
+  });
+
   it('refuses a plain http receiver that is not on loopback, and share keys may not manage webhooks', async () => {
     // Prepare
     const share = await api('POST', `/v1/printers/${printerId}/share-keys`);
