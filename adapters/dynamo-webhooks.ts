@@ -6,10 +6,12 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from '../core/config.ts';
+import { ConditionFailedError } from '../core/errors.ts';
 import type { WebhookStore } from '../core/ports.ts';
 import { DELIVERY_ITEM_KIND, deliveryPartition, WEBHOOK_PARTITION } from '../core/tables.ts';
 import type { DeliveryRecord, WebhookRecord } from '../core/webhook-record.ts';
 import { documentClient } from './aws-clients.ts';
+import { isConditionFailure } from './dynamo-update.ts';
 import { logger } from './logger.ts';
 
 export type DeliveryListener = (keys: { pk: string; sk: string }) => void;
@@ -110,21 +112,27 @@ export class DynamoWebhookStore implements WebhookStore {
     deliveryId: string,
     patch: Parameters<WebhookStore['updateDelivery']>[2],
   ): Promise<void> {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: deliveryPartition(webhookId), sk: deliveryId },
-        UpdateExpression: 'SET #s = :s, attempts = :a, nextAttemptAt = :n, updatedAt = :u',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':s': patch.status,
-          ':a': patch.attempts,
-          ':n': patch.nextAttemptAt,
-          ':u': patch.updatedAt,
-        },
-      }),
-    );
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: deliveryPartition(webhookId), sk: deliveryId },
+          UpdateExpression: 'SET #s = :s, attempts = :a, nextAttemptAt = :n, updatedAt = :u',
+          ConditionExpression: 'attribute_exists(pk) AND size(attempts) = :r',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':s': patch.status,
+            ':a': patch.attempts,
+            ':n': patch.nextAttemptAt,
+            ':u': patch.updatedAt,
+            ':r': patch.recordedAttempts,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConditionFailedError();
+      throw error;
+    }
   }
 
   /** A partition's items; with `limit`, the newest `limit` (sort keys are time-sortable). */

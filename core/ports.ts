@@ -214,6 +214,10 @@ export interface WebhookStore {
   getDelivery(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
   /** Newest first, at most `limit`. */
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
+  /**
+   * Records attempts, only while the stored log still has `recordedAttempts` entries: a second
+   * deliverer of the same item (a stream hands records over at least once) loses with ConditionFailedError.
+   */
   updateDelivery(
     webhookId: string,
     deliveryId: string,
@@ -222,6 +226,7 @@ export interface WebhookStore {
       attempts: DeliveryAttempt[];
       nextAttemptAt: string | null;
       updatedAt: string;
+      recordedAttempts: number;
     },
   ): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * attempt written to the delivery log as it happens. At least once: a receiver drops repeats by the
  * event's `id` (the stream may hand a delivery over twice).
  */
+import { ConditionFailedError } from './errors.ts';
 import type { Ports, WebhookSender } from './ports.ts';
 import { type DeliveryAttempt, type DeliveryRecord, DeliveryStatus } from './webhook-record.ts';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.ts';
@@ -46,19 +47,31 @@ export async function deliver(
   if (!delivery || delivery.status !== DeliveryStatus.pending) return delivery;
   const hook = await ports.webhooks.get(webhookId);
   const attempts = [...delivery.attempts];
+  let recordedAttempts = attempts.length;
+  /** Writes the log; undefined when another deliverer of this item recorded meanwhile (it carries on). */
   const record = async (status: DeliveryRecord['status'], nextAttemptAt: string | null) => {
     const updatedAt = ports.clock.now().toISOString();
-    await ports.webhooks.updateDelivery(webhookId, deliveryId, {
-      status,
-      attempts,
-      nextAttemptAt,
-      updatedAt,
-    });
-    return { ...delivery, status, attempts, nextAttemptAt, updatedAt };
+    try {
+      await ports.webhooks.updateDelivery(webhookId, deliveryId, {
+        status,
+        attempts,
+        nextAttemptAt,
+        updatedAt,
+        recordedAttempts,
+      });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+    recordedAttempts = attempts.length;
+    return { ...delivery, status, attempts: [...attempts], nextAttemptAt, updatedAt };
   };
+  /** The final write; the delivery as stored when another deliverer won. */
+  const settle = async (status: DeliveryRecord['status']) =>
+    (await record(status, null)) ?? ports.webhooks.getDelivery(webhookId, deliveryId);
   if (!hook) {
     attempts.push({ at: ports.clock.now().toISOString(), error: 'webhook deleted', durationMs: 0 });
-    return record(DeliveryStatus.failed, null);
+    return settle(DeliveryStatus.failed);
   }
 
   for (let n = attempts.length; n < MAX_ATTEMPTS; n++) {
@@ -69,7 +82,7 @@ export async function deliver(
         error: 'out of time for further attempts',
         durationMs: 0,
       });
-      return record(DeliveryStatus.failed, null);
+      return settle(DeliveryStatus.failed);
     }
     await sleep(wait);
     const started = ports.clock.now();
@@ -95,14 +108,14 @@ export async function deliver(
     attempt.durationMs = ports.clock.now().getTime() - started.getTime();
     attempts.push(attempt);
     if (attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300) {
-      return record(DeliveryStatus.delivered, null);
+      return settle(DeliveryStatus.delivered);
     }
     const last = n + 1 >= MAX_ATTEMPTS;
     const next = last
       ? null
       : new Date(ports.clock.now().getTime() + retryDelayMs(n + 1, baseMs)).toISOString();
     const recorded = await record(last ? DeliveryStatus.failed : DeliveryStatus.pending, next);
-    if (last) return recorded;
+    if (last || !recorded) return recorded ?? ports.webhooks.getDelivery(webhookId, deliveryId);
   }
-  return record(DeliveryStatus.failed, null);
+  return settle(DeliveryStatus.failed);
 }

@@ -215,6 +215,31 @@ describe('deliver', () => {
     expect((await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId))?.status).toBe('failed');
   });
 
+  it('stops when another deliverer of the same item recorded an attempt first (a repeated stream record)', async () => {
+    // Prepare
+    let sends = 0;
+    const p = await pending(async () => {
+      sends++;
+      // the twin delivers and records while this one waits for its answer
+      const twin = await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId);
+      await p.ports.webhooks.updateDelivery(p.hook.webhookId, p.deliveryId, {
+        status: 'delivered',
+        attempts: [{ at: 'twin', status: 200, durationMs: 1 }],
+        nextAttemptAt: null,
+        updatedAt: 'twin',
+        recordedAttempts: twin?.attempts.length ?? 0,
+      });
+      return { status: 500 };
+    });
+
+    // Act
+    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, { send: p.send, sleep: p.sleep });
+
+    // Assess
+    expect(sends).toBe(1);
+    expect(result).toMatchObject({ status: 'delivered', attempts: [{ at: 'twin', status: 200 }] });
+  });
+
   it('starts no attempt the invocation has no time left for', async () => {
     // Prepare
     const p = await pending(async () => ({ status: 500 }));

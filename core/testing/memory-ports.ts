@@ -414,8 +414,9 @@ class MemoryWebhooks implements WebhookStore {
     patch: Parameters<WebhookStore['updateDelivery']>[2],
   ) {
     const delivery = this.deliveries.get(`${webhookId}/${deliveryId}`);
-    if (!delivery) throw new ConditionFailedError();
-    Object.assign(delivery, copy(patch));
+    if (!delivery || delivery.attempts.length !== patch.recordedAttempts) throw new ConditionFailedError();
+    const { recordedAttempts: _recorded, ...fields } = copy(patch);
+    Object.assign(delivery, fields);
   }
 }
 
