@@ -8,7 +8,12 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { WebhookStore } from '../core/ports.ts';
-import { DELIVERY_ITEM_KIND, deliveryPartition, WEBHOOK_PARTITION } from '../core/tables.ts';
+import {
+  DELIVERY_ITEM_KIND,
+  DUE_DELIVERIES_INDEX,
+  deliveryPartition,
+  WEBHOOK_PARTITION,
+} from '../core/tables.ts';
 import type { DeliveryRecord, WebhookRecord } from '../core/webhook-record.ts';
 import { documentClient } from './aws-clients.ts';
 import { isConditionFailure } from './dynamo-update.ts';
@@ -27,9 +32,17 @@ export function onDeliveryRecorded(next: DeliveryListener): () => void {
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, dueShard: _due, ...rest } = item;
   return rest as T;
 }
+
+/** A stored delivery: `nextAttemptAt` is REMOVEd, not null, once it is over (an index key cannot be NULL). */
+function deliveryOf(item: Record<string, unknown> | undefined): DeliveryRecord | undefined {
+  const delivery = strip<DeliveryRecord>(item);
+  return delivery ? { ...delivery, nextAttemptAt: delivery.nextAttemptAt ?? null } : undefined;
+}
+
+const DUE = 'due';
 
 export class DynamoWebhookStore implements WebhookStore {
   private readonly table: string;
@@ -81,7 +94,13 @@ export class DynamoWebhookStore implements WebhookStore {
       await documentClient().send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk, sk: delivery.deliveryId, kind: DELIVERY_ITEM_KIND, ...delivery },
+          Item: {
+            pk,
+            sk: delivery.deliveryId,
+            kind: DELIVERY_ITEM_KIND,
+            ...delivery,
+            ...(delivery.nextAttemptAt ? { [DUE_DELIVERIES_INDEX.partitionKey]: DUE } : {}),
+          },
         }),
       );
     } catch (error) {
@@ -99,12 +118,29 @@ export class DynamoWebhookStore implements WebhookStore {
         ConsistentRead: true,
       }),
     );
-    return strip<DeliveryRecord>(out.Item);
+    return deliveryOf(out.Item);
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
     const items = await this.query(deliveryPartition(webhookId), limit);
-    return items.map((item) => strip<DeliveryRecord>(item) as DeliveryRecord);
+    return items.map((item) => deliveryOf(item) as DeliveryRecord);
+  }
+
+  async listDue(at: string, limit: number): Promise<DeliveryRecord[]> {
+    const out = await documentClient().send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: DUE_DELIVERIES_INDEX.name,
+        KeyConditionExpression: '#p = :p AND #s <= :at',
+        ExpressionAttributeNames: {
+          '#p': DUE_DELIVERIES_INDEX.partitionKey,
+          '#s': DUE_DELIVERIES_INDEX.sortKey,
+        },
+        ExpressionAttributeValues: { ':p': DUE, ':at': at },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => deliveryOf(item) as DeliveryRecord);
   }
 
   async updateDelivery(
@@ -117,15 +153,19 @@ export class DynamoWebhookStore implements WebhookStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: deliveryPartition(webhookId), sk: deliveryId },
-          UpdateExpression: 'SET #s = :s, attempts = :a, nextAttemptAt = :n, updatedAt = :u',
+          // pending: due again at nextAttemptAt (in the due index); over: out of the index
+          UpdateExpression:
+            patch.nextAttemptAt === null
+              ? 'SET #s = :s, attempts = :a, updatedAt = :u REMOVE nextAttemptAt, #d'
+              : 'SET #s = :s, attempts = :a, updatedAt = :u, nextAttemptAt = :n, #d = :d',
           ConditionExpression: 'attribute_exists(pk) AND size(attempts) = :r',
-          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeNames: { '#s': 'status', '#d': DUE_DELIVERIES_INDEX.partitionKey },
           ExpressionAttributeValues: {
             ':s': patch.status,
             ':a': patch.attempts,
-            ':n': patch.nextAttemptAt,
             ':u': patch.updatedAt,
             ':r': patch.recordedAttempts,
+            ...(patch.nextAttemptAt === null ? {} : { ':n': patch.nextAttemptAt, ':d': DUE }),
           },
         }),
       );

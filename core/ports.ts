@@ -214,6 +214,8 @@ export interface WebhookStore {
   getDelivery(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
   /** Newest first, at most `limit`. */
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
+  /** Pending deliveries whose next attempt is due at `at` or before, soonest first (one Query on DUE_DELIVERIES_INDEX). */
+  listDue(at: string, limit: number): Promise<DeliveryRecord[]>;
   /**
    * Records attempts, only while the stored log still has `recordedAttempts` entries: a second
    * deliverer of the same item (a stream hands records over at least once) loses with ConditionFailedError.

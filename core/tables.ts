@@ -39,6 +39,17 @@ export const SHARE_KEYS_INDEX: IndexSchema = {
   sortKey: 'keyId',
 };
 
+/**
+ * Pending webhook deliveries by when their next attempt is due. `dueShard` (= `due`) is set only while a
+ * delivery is pending and REMOVEd with `nextAttemptAt` once it is delivered or failed, so the sweep's
+ * Query reads only what waits.
+ */
+export const DUE_DELIVERIES_INDEX: IndexSchema = {
+  name: 'due-deliveries',
+  partitionKey: 'dueShard',
+  sortKey: 'nextAttemptAt',
+};
+
 export interface TableSchema {
   /** Logical name; the physical name comes from the environment (core/config.ts). */
   name: 'printers' | 'jobs' | 'registrations' | 'credentials' | 'guards' | 'webhooks';
@@ -96,6 +107,7 @@ export const TABLES: readonly TableSchema[] = [
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: 'expiresAtEpoch',
+    indexes: [DUE_DELIVERIES_INDEX],
     stream: true,
   },
 ];

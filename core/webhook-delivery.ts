@@ -1,5 +1,5 @@
 /**
- * Delivering one recorded event to its webhook: signed POSTs, retried with exponential backoff, every
+ * Delivering one recorded event to its webhook: signed POSTs, retried with backoff (RETRY_SCHEDULE), every
  * attempt written to the delivery log as it happens. At least once: a receiver drops repeats by the
  * event's `id` (the stream may hand a delivery over twice).
  */
@@ -10,16 +10,24 @@ import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.ts';
 
 type DeliveryPorts = Pick<Ports, 'webhooks' | 'clock'>;
 
-/** Attempts per delivery: the first, then retries after 1, 2, 4, 8, 16 × the base delay. */
-export const MAX_ATTEMPTS = 6;
-/** The base delay: 1 s, so a delivery gives up about 31 s after its first failure. */
+/**
+ * When each attempt is due after the previous one, in units of the base delay (1 s): the first six
+ * back to back inside one invocation (0, 1, 2, 4, 8, 16 s), then five more brought back by the sweep
+ * (5 min, 30 min, 2 h, 8 h, 24 h): a receiver may be down for a day and a half and still get the event.
+ */
+export const RETRY_SCHEDULE = [0, 1, 2, 4, 8, 16, 300, 1_800, 7_200, 28_800, 86_400] as const;
+export const MAX_ATTEMPTS = RETRY_SCHEDULE.length;
+/** Attempts made inside the invocation that took the new delivery; the later ones wait for the sweep. */
+export const INLINE_ATTEMPTS = 6;
 export const DEFAULT_RETRY_BASE_MS = 1_000;
 /** How long one attempt waits for the receiver's answer. */
 export const ATTEMPT_TIMEOUT_MS = 5_000;
+/** A pending delivery untouched this long lost its invocation (functions/routes.ts: 120 s): the sweep takes it over. */
+export const STALE_DELIVERY_MS = 120_000;
 
-/** The wait before attempt `n` (0-based): 0, then base × 2^(n-1). */
+/** The wait before attempt `n` (0-based), after attempt n-1. */
 export function retryDelayMs(attempt: number, baseMs: number): number {
-  return attempt === 0 ? 0 : baseMs * 2 ** (attempt - 1);
+  return (RETRY_SCHEDULE[attempt] ?? 0) * baseMs;
 }
 
 export interface DeliveryOptions {
@@ -74,16 +82,13 @@ export async function deliver(
     return settle(DeliveryStatus.failed);
   }
 
+  let current: DeliveryRecord = delivery;
+  let dueAt = Date.parse(delivery.nextAttemptAt ?? delivery.createdAt);
   for (let n = attempts.length; n < MAX_ATTEMPTS; n++) {
-    const wait = retryDelayMs(n, baseMs);
-    if (options.remainingMs && options.remainingMs() < wait + timeoutMs + 1_000) {
-      attempts.push({
-        at: ports.clock.now().toISOString(),
-        error: 'out of time for further attempts',
-        durationMs: 0,
-      });
-      return settle(DeliveryStatus.failed);
-    }
+    const wait = Math.max(0, dueAt - ports.clock.now().getTime());
+    // Later attempts, and any this invocation has no time left for, stay pending for the sweep.
+    if (wait > 0 && n >= INLINE_ATTEMPTS) return current;
+    if (options.remainingMs && options.remainingMs() < wait + timeoutMs + 1_000) return current;
     await sleep(wait);
     const started = ports.clock.now();
     const attempt: DeliveryAttempt = { at: started.toISOString(), durationMs: 0 };
@@ -110,12 +115,30 @@ export async function deliver(
     if (attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300) {
       return settle(DeliveryStatus.delivered);
     }
-    const last = n + 1 >= MAX_ATTEMPTS;
-    const next = last
-      ? null
-      : new Date(ports.clock.now().getTime() + retryDelayMs(n + 1, baseMs)).toISOString();
-    const recorded = await record(last ? DeliveryStatus.failed : DeliveryStatus.pending, next);
-    if (last || !recorded) return recorded ?? ports.webhooks.getDelivery(webhookId, deliveryId);
+    if (n + 1 >= MAX_ATTEMPTS) return settle(DeliveryStatus.failed);
+    dueAt = ports.clock.now().getTime() + retryDelayMs(n + 1, baseMs);
+    const recorded = await record(DeliveryStatus.pending, new Date(dueAt).toISOString());
+    if (!recorded) return ports.webhooks.getDelivery(webhookId, deliveryId);
+    current = recorded;
   }
   return settle(DeliveryStatus.failed);
+}
+
+/**
+ * The sweep (every minute: an EventBridge schedule on AWS, a timer locally): delivers the pending
+ * deliveries now due that no invocation holds: past their inline attempts, or untouched for
+ * `staleAfterMs` (their invocation died). Returns how many it took.
+ */
+export async function sweepDueDeliveries(
+  ports: DeliveryPorts,
+  options: DeliveryOptions & { staleAfterMs?: number; limit?: number },
+): Promise<number> {
+  const now = ports.clock.now();
+  const staleBefore = now.getTime() - (options.staleAfterMs ?? STALE_DELIVERY_MS);
+  const due = await ports.webhooks.listDue(now.toISOString(), options.limit ?? 100);
+  const mine = due.filter(
+    (d) => d.attempts.length >= INLINE_ATTEMPTS || Date.parse(d.updatedAt) < staleBefore,
+  );
+  await Promise.all(mine.map((d) => deliver(ports, d.webhookId, d.deliveryId, options)));
+  return mine.length;
 }

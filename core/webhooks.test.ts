@@ -3,7 +3,16 @@ import type { Principal } from './auth.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.ts';
 import type { WebhookSender } from './ports.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
-import { deliver, MAX_ATTEMPTS, retryDelayMs } from './webhook-delivery.ts';
+import {
+  DEFAULT_RETRY_BASE_MS,
+  deliver,
+  INLINE_ATTEMPTS,
+  MAX_ATTEMPTS,
+  RETRY_SCHEDULE,
+  retryDelayMs,
+  STALE_DELIVERY_MS,
+  sweepDueDeliveries,
+} from './webhook-delivery.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 import {
   checkWebhookUrl,
@@ -197,22 +206,56 @@ describe('deliver', () => {
     expect(result?.attempts.map((a) => a.status ?? a.error)).toEqual(['connect ECONNREFUSED', 500, 500, 200]);
   });
 
-  it('gives up after MAX_ATTEMPTS and marks the delivery failed', async () => {
+  it('leaves later retries to the sweep, which makes each when due, and gives up after MAX_ATTEMPTS', async () => {
     // Prepare
     const p = await pending(async () => ({ status: 503 }));
+    const options = { send: p.send, sleep: p.sleep, retryBaseMs: 10 };
 
     // Act
-    const result = await deliver(p.ports, p.hook.webhookId, p.deliveryId, {
-      send: p.send,
-      sleep: p.sleep,
-      retryBaseMs: 10,
-    });
+    const inline = await deliver(p.ports, p.hook.webhookId, p.deliveryId, options);
+    const sweeps: number[] = [];
+    for (let n = INLINE_ATTEMPTS; n < MAX_ATTEMPTS; n++) {
+      sweeps.push(await sweepDueDeliveries(p.ports, options)); // not due yet
+      p.ports.advance(retryDelayMs(n, 10));
+      sweeps.push(await sweepDueDeliveries(p.ports, options));
+    }
+    const final = await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId);
 
     // Assess
-    expect(result?.status).toBe('failed');
-    expect(result?.attempts).toHaveLength(MAX_ATTEMPTS);
-    expect(p.slept).toEqual(Array.from({ length: MAX_ATTEMPTS }, (_, n) => retryDelayMs(n, 10)));
-    expect((await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId))?.status).toBe('failed');
+    expect(inline).toMatchObject({ status: 'pending' });
+    expect(inline?.attempts).toHaveLength(INLINE_ATTEMPTS);
+    expect(p.slept.slice(0, INLINE_ATTEMPTS)).toEqual([0, 10, 20, 40, 80, 160]);
+    expect(sweeps).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+    expect(final?.status).toBe('failed');
+    expect(final?.attempts).toHaveLength(MAX_ATTEMPTS);
+    expect(final?.nextAttemptAt).toBeNull();
+    expect(RETRY_SCHEDULE.slice(INLINE_ATTEMPTS).map((units) => units * DEFAULT_RETRY_BASE_MS)).toEqual([
+      5 * 60_000,
+      30 * 60_000,
+      2 * 3_600_000,
+      8 * 3_600_000,
+      24 * 3_600_000,
+    ]);
+  });
+
+  it('sweeps up a new delivery whose invocation never came (stale), not one an invocation holds', async () => {
+    // Prepare
+    const sent: string[] = [];
+    const p = await pending(async (request) => {
+      sent.push(request.url);
+      return { status: 200 };
+    });
+    const options = { send: p.send, sleep: p.sleep };
+
+    // Act
+    const fresh = await sweepDueDeliveries(p.ports, options);
+    p.ports.advance(STALE_DELIVERY_MS + 1);
+    const stale = await sweepDueDeliveries(p.ports, options);
+
+    // Assess
+    expect([fresh, stale]).toEqual([0, 1]);
+    expect(sent).toEqual(['https://r.example.com/hook']);
+    expect((await p.ports.webhooks.getDelivery(p.hook.webhookId, p.deliveryId))?.status).toBe('delivered');
   });
 
   it('stops when another deliverer of the same item recorded an attempt first (a repeated stream record)', async () => {
@@ -253,12 +296,9 @@ describe('deliver', () => {
       remainingMs: () => 15_000,
     });
 
-    // Assess: the first (no wait) and the second (10 s wait) fit, the third (20 s) does not
-    expect(result?.status).toBe('failed');
-    expect(result?.attempts.map((a) => a.status ?? a.error)).toEqual([
-      500,
-      500,
-      'out of time for further attempts',
-    ]);
+    // Assess: the first (no wait) and the second (10 s wait) fit, the third (20 s) is left to the sweep
+    expect(result?.status).toBe('pending');
+    expect(result?.attempts.map((a) => a.status)).toEqual([500, 500]);
+    expect(result?.nextAttemptAt).toBe(new Date(p.ports.clock.now().getTime() + 20_000).toISOString());
   });
 });

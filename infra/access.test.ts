@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX, TABLES } from '../core/tables.ts';
+import { DUE_DELIVERIES_INDEX, OPEN_JOBS_INDEX, SHARE_KEYS_INDEX, TABLES } from '../core/tables.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import { FUNCTION_NAMES, indexArn } from './functions.ts';
 import { allowedActions, dispose, logicalId, resolvedKey, type Synthesized, synthesize } from './testing.ts';
@@ -54,6 +54,13 @@ describe('least privilege, from the synthesized policies', () => {
       expect(actionsOn(name, indexKey), name).toEqual(readsJobs ? ['dynamodb:Query'] : []);
     }
     expect(actionsOn('jobs', indexKey)).toEqual(['dynamodb:Query']);
+  });
+
+  it('lets only webhook-delivery query the due-deliveries index, by its own ARN', () => {
+    const indexKey = resolvedKey(s, indexArn(s.stack.data.tables.webhooks, DUE_DELIVERIES_INDEX.name));
+    for (const name of FUNCTION_NAMES) {
+      expect(actionsOn(name, indexKey), name).toEqual(name === 'webhook-delivery' ? ['dynamodb:Query'] : []);
+    }
   });
 
   it('lets only terminal query the share-keys index and delete credentials besides register', () => {

@@ -4,7 +4,7 @@
  * handler uses (core/ports.ts); every port method is one single-item operation, so no Batch* or
  * Transact* action is ever granted, and Scan only where a listing needs it.
  */
-import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
+import { DUE_DELIVERIES_INDEX, OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
 import type { HandlerName } from '../functions/routes.ts';
 import type { TableName } from './data.ts';
 
@@ -84,8 +84,12 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
    * the authorizer, so credentials are none of its business.
    */
   connect: { tables: { printers: RW } },
-  /** Reads a new delivery and its webhook, records each attempt; the stream starts it. */
-  'webhook-delivery': { tables: { webhooks: RW }, webhookStream: true },
+  /** Reads a new delivery and its webhook, records each attempt; the stream and the sweep's schedule start it. */
+  'webhook-delivery': {
+    tables: { webhooks: RW },
+    indexes: [DUE_DELIVERIES_INDEX.name],
+    webhookStream: true,
+  },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

@@ -282,6 +282,28 @@ describe('data', () => {
     });
   });
 
+  it('sweeps due webhook retries every minute with the same function, which may query only its due index', () => {
+    const rules = propsOf('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ Arn: functionArnOf('webhook-delivery') })],
+    });
+    const webhooks =
+      s.template.findResources('AWS::DynamoDB::Table')[logicalId(s, s.stack.data.tables.webhooks)];
+    expect(webhooks?.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'due-deliveries',
+        KeySchema: [
+          { AttributeName: 'dueShard', KeyType: 'HASH' },
+          { AttributeName: 'nextAttemptAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
   it('keeps print data as long as a job may wait for its printer plus a day (core/retention.ts)', () => {
     expect(DOCUMENT_RETENTION_DAYS).toBe(CORE_DOCUMENT_RETENTION_DAYS);
     expect(DOCUMENT_RETENTION_DAYS).toBe(HELD_JOB_DAYS + 1);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
@@ -175,6 +177,12 @@ function grantAccess(role: Role, name: FunctionName, props: FunctionsProps, fn: 
   }
   if (access.ownerKey) props.data.ownerKey.grantRead(role);
   if (access.webhookStream) {
+    // The sweep: retries due later than one invocation waits (core/webhook-delivery.ts RETRY_SCHEDULE).
+    new Rule(fn, 'webhook-sweep', {
+      description: 'cloudprint: deliver webhook retries that are due',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(fn)],
+    });
     // New delivery items only (the outbox, core/webhooks.ts); attempts are retried inside the function.
     fn.addEventSource(
       new DynamoEventSource(props.data.tables.webhooks, {

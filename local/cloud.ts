@@ -19,6 +19,8 @@ export const REPO_ROOT = new URL('..', import.meta.url).pathname;
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.cloudprint');
 export const DEFAULT_API_PORT = 8787;
 export const DEFAULT_WS_PORT = 8788;
+/** The sweep of due webhook retries runs as often as the schedule on AWS does. */
+export const WEBHOOK_SWEEP_MS = 60_000;
 
 export interface LocalCloudOptions {
   dataDir?: string;
@@ -29,6 +31,8 @@ export interface LocalCloudOptions {
   wsMaxMs?: number;
   pollIntervalSeconds?: number;
   leaseSeconds?: number;
+  /** How often due webhook retries are swept (AWS: every minute). */
+  webhookSweepMs?: number;
   /** More environment for the handlers, set with the rest before any handler is imported. */
   env?: Record<string, string>;
   /** Default: import `functions/<module>.ts`. Tests pass their own handler modules. */
@@ -129,7 +133,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     delete process.env[ENV.ownerKeySecretArn];
     Object.assign(process.env, env);
     ready();
-    started.push(runWebhookDeliveries(loadHandler, logger));
+    started.push(runWebhookDeliveries(loadHandler, logger, options.webhookSweepMs ?? WEBHOOK_SWEEP_MS));
 
     const local: LocalJson = {
       apiUrl: http.url,
@@ -152,11 +156,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 /**
- * The local stand-in for the webhooks table's DynamoDB stream: each new delivery item invokes the
- * webhook-delivery handler with a stream-shaped event, in the background, as the stream does on AWS.
+ * The local stand-ins for the webhooks table's DynamoDB stream and the sweep's schedule: each new
+ * delivery item invokes the webhook-delivery handler with a stream-shaped event, in the background, as
+ * the stream does on AWS, and a timer invokes it with a scheduled event every `sweepMs`.
  */
-function runWebhookDeliveries(load: HandlerLoader, logger: Logger): { stop(): Promise<void> } {
+function runWebhookDeliveries(
+  load: HandlerLoader,
+  logger: Logger,
+  sweepMs: number,
+): { stop(): Promise<void> } {
   const running = new Set<Promise<unknown>>();
+  const start = (event: unknown) => {
+    const run = invoke(load, 'webhook-delivery', 'webhook-delivery/handler', event)
+      .catch((error: unknown) => logger.error('local cloud: webhook delivery failed', error))
+      .finally(() => running.delete(run));
+    running.add(run);
+  };
+  const sweep = setInterval(() => start({ source: 'aws.events', 'detail-type': 'Scheduled Event' }), sweepMs);
+  sweep.unref();
   const unsubscribe = onDeliveryRecorded((keys) => {
     const event = {
       Records: [
@@ -167,13 +184,11 @@ function runWebhookDeliveries(load: HandlerLoader, logger: Logger): { stop(): Pr
         },
       ],
     };
-    const run = invoke(load, 'webhook-delivery', 'webhook-delivery/handler', event)
-      .catch((error: unknown) => logger.error('local cloud: webhook delivery failed', error))
-      .finally(() => running.delete(run));
-    running.add(run);
+    start(event);
   });
   return {
     stop: async () => {
+      clearInterval(sweep);
       unsubscribe();
       // deliveries in their backoff are given a moment, not their whole schedule
       await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2_000).unref())]);

@@ -17,7 +17,8 @@ import { freePort, tempDir } from './support/processes.ts';
 import { waitFor } from './support/wait.ts';
 
 const quiet: Logger = { info: () => {}, error: () => {} };
-const RETRY_BASE_MS = 100;
+const RETRY_BASE_MS = 20;
+const SWEEP_MS = 250;
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -75,6 +76,7 @@ describe('webhooks on the local cloud', () => {
       dataDir: await tempDir('webhooks'),
       apiPort: 0,
       wsPort: 0,
+      webhookSweepMs: SWEEP_MS,
       env: { WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS), POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
       logger: quiet,
     });
@@ -146,7 +148,7 @@ describe('webhooks on the local cloud', () => {
     await api('DELETE', `/v1/webhooks/${webhookId}`);
   });
 
-  it('retries a failing receiver with backoff and logs every attempt; an unreachable one ends failed', async () => {
+  it('retries a failing receiver with backoff and logs every attempt; the sweep retries an unreachable one later', async () => {
     // Prepare
     const flaky = await receiver([500, 503, 204]);
     servers.push(flaky.server);
@@ -160,17 +162,20 @@ describe('webhooks on the local cloud', () => {
       token: accessToken,
       body: { acceptingJobs: false, reason: 'toner-empty' },
     });
-    const logOf = async (webhookId: string, status: string) =>
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the log field by field
+    type Logged = Record<string, any>;
+    const logOf = async (webhookId: string, done: (delivery: Logged) => boolean) =>
       waitFor(
         async () => {
           const answer = await api('GET', `/v1/webhooks/${webhookId}/deliveries`);
           const [delivery] = answer.body.deliveries ?? [];
-          return delivery?.status === status ? delivery : undefined;
+          return delivery && done(delivery) ? delivery : undefined;
         },
-        { timeoutMs: 20_000, what: `a ${status} delivery` },
+        { timeoutMs: 20_000, what: `the delivery log of ${webhookId}` },
       );
-    const delivered = await logOf(flakyHook.webhookId, 'delivered');
-    const failed = await logOf(deadHook.webhookId, 'failed');
+    const delivered = await logOf(flakyHook.webhookId, (d) => d.status === 'delivered');
+    const inline = await logOf(deadHook.webhookId, (d) => d.attempts.length === 6);
+    const swept = await logOf(deadHook.webhookId, (d) => d.attempts.length === 7);
 
     // Assess
     expect(stopped.status).toBe(200);
@@ -188,11 +193,16 @@ describe('webhooks on the local cloud', () => {
       const header = r.headers['cloudprint-signature'] as string;
       expect(verifyWebhookSignature({ payload: r.body, header, secret: flakyHook.secret })).toBe(true);
     }
-    expect(failed.attempts).toHaveLength(6);
-    expect(failed.attempts.map((a: { error?: string }) => a.error)).toEqual(
+    // six attempts inside the invocation, then pending until the sweep makes the seventh 300 × base later
+    expect(inline.status).toBe('pending');
+    expect(inline.attempts.map((a: { error?: string }) => a.error)).toEqual(
       Array(6).fill('connection failed: ECONNREFUSED'),
     );
-    expect(failed.nextAttemptAt).toBeNull();
+    const sixth = Date.parse(inline.attempts[5].at);
+    expect(Date.parse(inline.nextAttemptAt) - sixth).toBeGreaterThanOrEqual(300 * RETRY_BASE_MS);
+    expect(swept.status).toBe('pending');
+    expect(Date.parse(swept.attempts[6].at) - sixth).toBeGreaterThanOrEqual(300 * RETRY_BASE_MS);
+    expect(Date.parse(swept.attempts[6].at) - sixth).toBeLessThan(300 * RETRY_BASE_MS + 4 * SWEEP_MS);
   }, 30_000);
 
   it('is managed from the CLI: add, list, read the log, remove', async () => {

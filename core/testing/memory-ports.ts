@@ -408,6 +408,14 @@ class MemoryWebhooks implements WebhookStore {
       .map(copy);
   }
 
+  async listDue(at: string, limit: number) {
+    return [...this.deliveries.values()]
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt !== null && d.nextAttemptAt <= at)
+      .sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''))
+      .slice(0, limit)
+      .map(copy);
+  }
+
   async updateDelivery(
     webhookId: string,
     deliveryId: string,
