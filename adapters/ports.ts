@@ -6,6 +6,7 @@ import { DynamoGuardStore } from './dynamo-guards.ts';
 import { DynamoJobStore } from './dynamo-jobs.ts';
 import { DynamoPrinterStore } from './dynamo-printers.ts';
 import { DynamoRegistrationStore } from './dynamo-registrations.ts';
+import { DynamoWebhookStore } from './dynamo-webhooks.ts';
 import { logger } from './logger.ts';
 import { EnvOrSecretOwnerKey } from './owner-key.ts';
 import { S3DocumentStore } from './s3-documents.ts';
@@ -39,6 +40,9 @@ export function awsPorts(): Ports {
     },
     get notifier() {
       return once('notifier', () => new WsNotifier(ports.printers));
+    },
+    get webhooks() {
+      return once('webhooks', () => new DynamoWebhookStore());
     },
     get ownerKey() {
       return once('ownerKey', () => new EnvOrSecretOwnerKey());

@@ -26,6 +26,11 @@ export const ENV = {
   leaseSeconds: 'LEASE_SECONDS',
   registrationTtlSeconds: 'REGISTRATION_TTL_SECONDS',
   maxDocumentBytes: 'MAX_DOCUMENT_BYTES',
+  webhooksTable: 'WEBHOOKS_TABLE',
+  /** `1` (the local cloud only): webhooks may be http:// on loopback addresses. AWS: https only. */
+  webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
+  /** Base delay of webhook retries in ms (core/webhook-delivery.ts; tests shorten it). */
+  webhookRetryBaseMs: 'WEBHOOK_RETRY_BASE_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -3,10 +3,11 @@
  * canceled (the printer's report, a terminal's cancel, the abort of a job unfetched too long) goes through `finishJob`, so each
  * one writes the finished state with the finished-job TTL and drops the print data the same way.
  */
-import type { JobRecord } from './job.ts';
+import { type JobRecord, jobView } from './job.ts';
 import type { JobState } from './job-state.ts';
 import type { Ports } from './ports.ts';
 import { finishedExpiresAtEpoch } from './retention.ts';
+import { emitEvent, jobEventType } from './webhooks.ts';
 
 export type FinishedState = Extract<JobState, 'completed' | 'aborted' | 'canceled'>;
 
@@ -19,11 +20,11 @@ export type JobEnd =
    */
   | { state: 'aborted'; reasons: string[]; createdBefore: string };
 
-type FinishPorts = Pick<Ports, 'jobs' | 'documents' | 'log'>;
+type FinishPorts = Pick<Ports, 'jobs' | 'documents' | 'log' | 'webhooks' | 'clock'>;
 
 /**
  * One conditional write finishes `job` at `now` (lease cleared, TTL `finishedExpiresAtEpoch`), then its
- * document is deleted. A lost condition throws ConditionFailedError and deletes nothing; a failed delete
+ * document is deleted and the owner's webhooks hear of it (job.completed / job.aborted / job.canceled). A lost condition throws ConditionFailedError and deletes nothing; a failed delete
  * is logged, not thrown: the job is finished either way and the bucket's lifecycle removes the data later.
  */
 export async function finishJob(
@@ -61,5 +62,7 @@ export async function finishJob(
       error: error instanceof Error ? error.message : String(error),
     });
   }
+  const type = jobEventType(finished.state);
+  if (type) await emitEvent(ports, type, { job: jobView(finished) });
   return finished;
 }

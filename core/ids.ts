@@ -31,3 +31,23 @@ export function newUploadId(): string {
 export function newShareKeyId(): string {
   return `sk_${randomBytes(12).toString('base64url')}`;
 }
+
+/** A webhook subscription's public id (`wh_` + 16 URL-safe characters). */
+export function newWebhookId(): string {
+  return `wh_${randomBytes(12).toString('base64url')}`;
+}
+
+/** An event's id (`evt_…`): the same in every delivery of that event, so receivers can drop duplicates. */
+export function newEventId(): string {
+  return `evt_${randomBytes(12).toString('base64url')}`;
+}
+
+/** A delivery's id: `d` + base36 ms + random, time-sortable like job ids (the log lists newest first). */
+export function newDeliveryId(now: Date): string {
+  return `d${now.getTime().toString(36).padStart(9, '0')}${randomChars(10)}`;
+}
+
+/** A webhook's signing secret (`whsec_` + 256 random bits). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}

@@ -15,7 +15,7 @@ import type { Ports } from './ports.ts';
 import { FETCHABLE_DAYS, fetchableCutoff, UNFETCHED_REASON, UNFETCHED_REASONS } from './retention.ts';
 import type { JobStateBody } from './schemas.ts';
 
-type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'log'>;
+type JobPorts = Pick<Ports, 'printers' | 'jobs' | 'documents' | 'clock' | 'settings' | 'log' | 'webhooks'>;
 
 export async function listFetchable(ports: JobPorts, principal: Principal, printerId: string) {
   requirePrinter(principal, printerId);

@@ -9,6 +9,7 @@ import type { JobState } from './job-state.ts';
 import type { ConvertOptions } from './print-options.ts';
 import type { AcceptingSetBy, DisconnectKind, PrinterRecord, PrinterState } from './printer.ts';
 import type { RegistrationRecord } from './registration-record.ts';
+import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, WebhookRecord } from './webhook-record.ts';
 
 export interface PrinterStore {
   get(printerId: string): Promise<PrinterRecord | undefined>;
@@ -248,6 +249,46 @@ export interface Notifier {
   revoke(printerId: string, connectionId: string): Promise<void>;
 }
 
+/** Webhook subscriptions and their deliveries (the outbox and its log), one table (core/tables.ts). */
+export interface WebhookStore {
+  put(hook: WebhookRecord): Promise<void>;
+  get(webhookId: string): Promise<WebhookRecord | undefined>;
+  /** Every subscription (one Query). */
+  list(): Promise<WebhookRecord[]>;
+  /** False when there was none. */
+  delete(webhookId: string): Promise<boolean>;
+  /** Records an event for delivery. On AWS the write itself starts the delivery (DynamoDB stream). */
+  putDelivery(delivery: DeliveryRecord): Promise<void>;
+  getDelivery(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Newest first, at most `limit`. */
+  listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
+  /** Pending deliveries whose next attempt is due at `at` or before, soonest first (one Query on DUE_DELIVERIES_INDEX). */
+  listDue(at: string, limit: number): Promise<DeliveryRecord[]>;
+  /**
+   * Records attempts, only while the stored log still has `recordedAttempts` entries: a second
+   * deliverer of the same item (a stream hands records over at least once) loses with ConditionFailedError.
+   */
+  updateDelivery(
+    webhookId: string,
+    deliveryId: string,
+    patch: {
+      status: DeliveryStatus;
+      attempts: DeliveryAttempt[];
+      nextAttemptAt: string | null;
+      updatedAt: string;
+      recordedAttempts: number;
+    },
+  ): Promise<void>;
+}
+
+/** POSTs a webhook body; resolves with the receiver's status, rejects when it did not answer in time. */
+export type WebhookSender = (request: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}) => Promise<{ status: number }>;
+
 export interface OwnerKeySource {
   /** sha256 hex of the owner key, or undefined when none is configured. */
   ownerKeyHash(): Promise<string | undefined>;
@@ -297,6 +338,7 @@ export interface Ports {
   guards: GuardStore;
   documents: DocumentStore;
   notifier: Notifier;
+  webhooks: WebhookStore;
   ownerKey: OwnerKeySource;
   clock: Clock;
   settings: Settings;

@@ -7,8 +7,9 @@ import type { CredentialRecord, Ports } from './ports.ts';
 import { type PrinterRecord, type PrinterView, printerView } from './printer.ts';
 import type { AcceptingBody, PrinterSettingsBody, ShareKeyBody, StatusBody } from './schemas.ts';
 import { hashSecret, newSecret } from './secrets.ts';
+import { emitEvent, lowSupplyReasons } from './webhooks.ts';
 
-type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings'> &
+type PrinterPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'settings' | 'webhooks'> &
   Partial<Pick<Ports, 'ownerKey'>>;
 
 /** A missing printer answers 404, the same as one the caller may not see. */
@@ -33,6 +34,8 @@ export async function setAccepting(
 ): Promise<PrinterView> {
   requirePrinter(principal, printerId);
   const at = ports.clock.now().toISOString();
+  // WEBHOOK EVENT: only a stop reads the record before, so a repeated stop is not reported again.
+  const before = body.acceptingJobs ? undefined : await ports.printers.get(printerId);
   // A printer that accepts has no refusal reason; one that stops names why (default `paused`).
   const reason = body.acceptingJobs ? (body.reason ?? null) : (body.reason ?? 'paused');
   const record = await orNotFound(
@@ -44,6 +47,8 @@ export async function setAccepting(
       seen: true,
     }),
   );
+  if (before?.acceptingJobs)
+    await emitEvent(ports, 'printer.stopped-accepting', { printer: view(ports, record) });
   return view(ports, record);
 }
 
@@ -55,6 +60,9 @@ export async function setStatus(
 ): Promise<PrinterView> {
   requirePrinter(principal, printerId);
   const at = ports.clock.now().toISOString();
+  // WEBHOOK EVENT: a low supply is reported once, when its reason appears (one read, only then).
+  const low = lowSupplyReasons(body.reasons);
+  const before = low.length ? await ports.printers.get(printerId) : undefined;
   const record = await orNotFound(
     ports.printers.setStatus(printerId, {
       state: body.state,
@@ -63,6 +71,10 @@ export async function setStatus(
       at,
     }),
   );
+  const newlyLow = low.filter((reason) => !(before?.reasons ?? []).includes(reason));
+  if (newlyLow.length) {
+    await emitEvent(ports, 'printer.supply-low', { printer: view(ports, record), low: newlyLow });
+  }
   return view(ports, record);
 }
 

@@ -61,3 +61,11 @@ export const UNFINISHED_JOB_DAYS = DOCUMENT_RETENTION_DAYS + FINISHED_JOB_DAYS;
 export function pendingExpiresAtEpoch(createdAt: Date): number {
   return epochSecondsAfter(createdAt, UNFINISHED_JOB_DAYS);
 }
+
+/** A webhook delivery (the event and its attempts) stays in the delivery log this long (TTL). */
+export const WEBHOOK_DELIVERY_DAYS = 30;
+
+/** Epoch seconds when a delivery made at `now` may be deleted by the table's TTL. */
+export function deliveryExpiresAtEpoch(now: Date): number {
+  return epochSecondsAfter(now, WEBHOOK_DELIVERY_DAYS);
+}

@@ -11,6 +11,7 @@ import {
   MAX_TITLE_LENGTH,
   MEDIA,
 } from './print-options.ts';
+import { WEBHOOK_EVENT_TYPES } from './webhook-record.ts';
 
 const KEYWORD = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -187,3 +188,17 @@ export type JobStateBody = z.infer<typeof jobStateBodySchema>;
 export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+
+/** Path `{webhookId}`. Example: `{"webhookId": "wh_3fA9kQ2mZ7xW1bYc"}` */
+export const webhookParamsSchema = z.object({ webhookId: opaqueIdSchema });
+
+/**
+ * POST /v1/webhooks (owner). `events` defaults to all of them.
+ * Example: `{"url": "https://example.com/hooks/cloudprint", "events": ["job.completed"], "description": "shop"}`
+ */
+export const webhookBodySchema = z.object({
+  url: z.url().max(2048),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional(),
+  description: z.string().trim().min(1).max(100).optional(),
+});
+export type WebhookBody = z.infer<typeof webhookBodySchema>;

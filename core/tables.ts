@@ -39,15 +39,34 @@ export const SHARE_KEYS_INDEX: IndexSchema = {
   sortKey: 'keyId',
 };
 
+/**
+ * Pending webhook deliveries by when their next attempt is due. `dueShard` (= `due`) is set only while a
+ * delivery is pending and REMOVEd with `nextAttemptAt` once it is delivered or failed, so the sweep's
+ * Query reads only what waits.
+ */
+export const DUE_DELIVERIES_INDEX: IndexSchema = {
+  name: 'due-deliveries',
+  partitionKey: 'dueShard',
+  sortKey: 'nextAttemptAt',
+};
+
 export interface TableSchema {
   /** Logical name; the physical name comes from the environment (core/config.ts). */
-  name: 'printers' | 'jobs' | 'registrations' | 'credentials' | 'guards';
-  env: 'PRINTERS_TABLE' | 'JOBS_TABLE' | 'REGISTRATIONS_TABLE' | 'CREDENTIALS_TABLE' | 'GUARDS_TABLE';
+  name: 'printers' | 'jobs' | 'registrations' | 'credentials' | 'guards' | 'webhooks';
+  env:
+    | 'PRINTERS_TABLE'
+    | 'JOBS_TABLE'
+    | 'REGISTRATIONS_TABLE'
+    | 'CREDENTIALS_TABLE'
+    | 'GUARDS_TABLE'
+    | 'WEBHOOKS_TABLE';
   partitionKey: string;
   sortKey?: string;
   /** Attribute AWS uses to expire items; readers also check expiry themselves (no TTL locally). */
   ttlAttribute?: string;
   indexes?: readonly IndexSchema[];
+  /** AWS: the table has a stream of new items (NEW_IMAGE) that starts work elsewhere (webhook deliveries). */
+  stream?: boolean;
 }
 
 export const TABLES: readonly TableSchema[] = [
@@ -77,4 +96,29 @@ export const TABLES: readonly TableSchema[] = [
   },
   /** Rate-limit counters and idempotency records. */
   { name: 'guards', env: 'GUARDS_TABLE', partitionKey: 'guardKey', ttlAttribute: 'expiresAtEpoch' },
+  /**
+   * Webhook subscriptions (`pk` = WEBHOOK_PARTITION, `sk` = webhookId) and their deliveries
+   * (`pk` = `delivery#<webhookId>`, `sk` = deliveryId, time-sortable). A new delivery item is the
+   * outbox: its stream record starts functions/webhook-delivery.
+   */
+  {
+    name: 'webhooks',
+    env: 'WEBHOOKS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAtEpoch',
+    indexes: [DUE_DELIVERIES_INDEX],
+    stream: true,
+  },
 ];
+
+/** The `kind` of a delivery item: the webhooks stream's filter selects new items of this kind (infra/functions.ts). */
+export const DELIVERY_ITEM_KIND = 'delivery';
+
+/** The webhooks table's partition holding every subscription (one Query lists them). */
+export const WEBHOOK_PARTITION = 'webhook';
+
+/** The webhooks table's partition holding one webhook's deliveries. */
+export function deliveryPartition(webhookId: string): string {
+  return `delivery#${webhookId}`;
+}

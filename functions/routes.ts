@@ -7,7 +7,7 @@
  */
 
 export const HANDLERS = {
-  /** GET /v1/config, GET /v1/printers, share keys, owner settings. */
+  /** GET /v1/config, GET /v1/printers, share keys, owner settings, webhooks, /openapi.json. */
   terminal: { memoryMb: 256, timeoutSeconds: 10 },
   /** PIN registration, claim page, claims, registration polling (token issue). */
   register: { memoryMb: 256, timeoutSeconds: 10 },
@@ -21,6 +21,8 @@ export const HANDLERS = {
   ipp: { memoryMb: 2048, timeoutSeconds: 29 },
   /** WebSocket $connect / $disconnect / $default (heartbeat, goodbye). */
   connect: { memoryMb: 256, timeoutSeconds: 10 },
+  /** Webhook deliveries, started by new delivery items (DynamoDB stream); retries wait inside, hence the time. */
+  'webhook-delivery': { memoryMb: 256, timeoutSeconds: 120 },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -31,7 +33,7 @@ export interface HttpRoute {
   method: HttpMethod;
   /** API Gateway route path, `{name}` for a path parameter. */
   path: string;
-  fn: Exclude<HandlerName, 'connect'>;
+  fn: Exclude<HandlerName, 'connect' | 'webhook-delivery'>;
 }
 
 export const HTTP_ROUTES = [
@@ -42,6 +44,11 @@ export const HTTP_ROUTES = [
   { method: 'POST', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
   { method: 'GET', path: '/v1/printers/{printerId}/share-keys', fn: 'terminal' },
   { method: 'DELETE', path: '/v1/printers/{printerId}/share-keys/{keyId}', fn: 'terminal' },
+  { method: 'GET', path: '/openapi.json', fn: 'terminal' },
+  { method: 'POST', path: '/v1/webhooks', fn: 'terminal' },
+  { method: 'GET', path: '/v1/webhooks', fn: 'terminal' },
+  { method: 'DELETE', path: '/v1/webhooks/{webhookId}', fn: 'terminal' },
+  { method: 'GET', path: '/v1/webhooks/{webhookId}/deliveries', fn: 'terminal' },
 
   { method: 'POST', path: '/v1/registrations', fn: 'register' },
   { method: 'GET', path: '/v1/registrations/{registrationId}', fn: 'register' },

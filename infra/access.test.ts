@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX, TABLES } from '../core/tables.ts';
+import { DUE_DELIVERIES_INDEX, OPEN_JOBS_INDEX, SHARE_KEYS_INDEX, TABLES } from '../core/tables.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import { FUNCTION_NAMES, indexArn } from './functions.ts';
 import { allowedActions, dispose, logicalId, resolvedKey, type Synthesized, synthesize } from './testing.ts';
@@ -31,11 +31,15 @@ describe('least privilege, from the synthesized policies', () => {
     }
   });
 
-  it('never grants batch, transaction, wildcard or stream DynamoDB actions, and Scan only for the printer listing', () => {
+  it('never grants batch, transaction or wildcard DynamoDB actions, stream reads only to webhook-delivery, and Scan only for the printer listing', () => {
+    const streamActions = /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/;
     for (const name of FUNCTION_NAMES) {
       for (const action of allActions(name).filter((a) => a.startsWith('dynamodb:'))) {
+        if (name === 'webhook-delivery' && streamActions.test(action)) continue;
         expect(action).toMatch(/^dynamodb:(GetItem|Query|PutItem|UpdateItem|DeleteItem|Scan)$/);
       }
+      const streamed = allActions(name).filter((a) => streamActions.test(a));
+      expect(streamed.length > 0, name).toBe(name === 'webhook-delivery');
       const scans = TABLES.filter((t) => actionsOn(name, tableKey(t.name)).includes('dynamodb:Scan')).map(
         (t) => t.name,
       );
@@ -50,6 +54,13 @@ describe('least privilege, from the synthesized policies', () => {
       expect(actionsOn(name, indexKey), name).toEqual(readsJobs ? ['dynamodb:Query'] : []);
     }
     expect(actionsOn('jobs', indexKey)).toEqual(['dynamodb:Query']);
+  });
+
+  it('lets only webhook-delivery query the due-deliveries index, by its own ARN', () => {
+    const indexKey = resolvedKey(s, indexArn(s.stack.data.tables.webhooks, DUE_DELIVERIES_INDEX.name));
+    for (const name of FUNCTION_NAMES) {
+      expect(actionsOn(name, indexKey), name).toEqual(name === 'webhook-delivery' ? ['dynamodb:Query'] : []);
+    }
   });
 
   it('lets only terminal and ipp (capability URLs) query the share-keys index, and only terminal and register delete credentials', () => {
@@ -147,7 +158,8 @@ describe('least privilege, from the synthesized policies', () => {
   it('allows "*" resources only for X-Ray, which has no resource-level permissions', () => {
     for (const name of FUNCTION_NAMES) {
       const onAnything = [...(allowedActions(s, name).get(JSON.stringify('*')) ?? [])].sort();
-      expect(onAnything, name).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      const streams = name === 'webhook-delivery' ? ['dynamodb:ListStreams'] : [];
+      expect(onAnything, name).toEqual([...streams, 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
   });
 

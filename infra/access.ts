@@ -4,7 +4,7 @@
  * handler uses (core/ports.ts); every port method is one single-item operation, so no Batch* or
  * Transact* action is ever granted, and Scan only where a listing needs it.
  */
-import { OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
+import { DUE_DELIVERIES_INDEX, OPEN_JOBS_INDEX, SHARE_KEYS_INDEX } from '../core/tables.ts';
 import type { HandlerName } from '../functions/routes.ts';
 import type { TableName } from './data.ts';
 
@@ -36,6 +36,8 @@ export interface FunctionAccess {
   ownerKey?: boolean;
   /** Posts to or closes printers' WebSocket connections (@connections). */
   manageConnections?: boolean;
+  /** Is invoked by the webhooks table's stream (read rights on that stream, granted by the event source). */
+  webhookStream?: boolean;
 }
 
 const R = ['read'] as const;
@@ -47,7 +49,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
    * share-keys index (Query), revoked (DeleteItem).
    */
   terminal: {
-    tables: { printers: [...RW, 'scan'], credentials: [...RW, 'delete'] },
+    tables: { printers: [...RW, 'scan'], credentials: [...RW, 'delete'], webhooks: [...RW, 'delete'] },
     indexes: [SHARE_KEYS_INDEX.name],
     ownerKey: true,
   },
@@ -57,7 +59,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ownerKey: true,
     manageConnections: true,
   },
-  'printer-commands': { tables: { printers: RW, credentials: R }, ownerKey: true },
+  /** A stop or a low supply is an event: webhook subscriptions read, one delivery item written each. */
+  'printer-commands': { tables: { printers: RW, credentials: R, webhooks: RW }, ownerKey: true },
   /**
    * Creates jobs (and reads one back for an idempotent replay), stores and converts documents,
    * pushes the hint; a push that finds the socket gone clears printers.connectionId (write).
@@ -82,7 +85,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   /** job listing (Query), fetch leases, state changes; presigned GETs for printers; cancel drops the document. */
   jobs: {
-    tables: { printers: RW, credentials: R, jobs: RW },
+    tables: { printers: RW, credentials: R, jobs: RW, webhooks: RW },
     indexes: [OPEN_JOBS_INDEX.name],
     documents: ['get', 'delete'],
     ownerKey: true,
@@ -93,6 +96,12 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
    * closed by the function itself (@connections DELETE).
    */
   connect: { tables: { printers: RW }, manageConnections: true },
+  /** Reads a new delivery and its webhook, records each attempt; the stream and the sweep's schedule start it. */
+  'webhook-delivery': {
+    tables: { webhooks: RW },
+    indexes: [DUE_DELIVERIES_INDEX.name],
+    webhookStream: true,
+  },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

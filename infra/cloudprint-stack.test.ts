@@ -260,6 +260,53 @@ describe('data', () => {
     });
   });
 
+  it('streams new webhook delivery items to webhook-delivery, and only those', () => {
+    const tables = s.template.findResources('AWS::DynamoDB::Table');
+    for (const schema of TABLES) {
+      const stream = tables[logicalId(s, s.stack.data.tables[schema.name])]?.Properties?.StreamSpecification;
+      expect(stream, schema.name).toEqual(schema.stream ? { StreamViewType: 'NEW_IMAGE' } : undefined);
+    }
+    const mappings = propsOf('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]).toMatchObject({
+      FunctionName: { Ref: logicalId(s, s.stack.functions.byName['webhook-delivery']) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(s, s.stack.data.tables.webhooks), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { kind: { S: ['delivery'] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it('sweeps due webhook retries every minute with the same function, which may query only its due index', () => {
+    const rules = propsOf('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ Arn: functionArnOf('webhook-delivery') })],
+    });
+    const webhooks =
+      s.template.findResources('AWS::DynamoDB::Table')[logicalId(s, s.stack.data.tables.webhooks)];
+    expect(webhooks?.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'due-deliveries',
+        KeySchema: [
+          { AttributeName: 'dueShard', KeyType: 'HASH' },
+          { AttributeName: 'nextAttemptAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
   it('keeps print data as long as a job may wait for its printer plus a day (core/retention.ts)', () => {
     expect(DOCUMENT_RETENTION_DAYS).toBe(CORE_DOCUMENT_RETENTION_DAYS);
     expect(DOCUMENT_RETENTION_DAYS).toBe(FETCHABLE_DAYS + 1);

@@ -4,7 +4,14 @@
  * stack goes; print data expires on its own.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import {
   BlockPublicAccess,
   Bucket,
@@ -41,6 +48,7 @@ export class Data extends Construct {
         partitionKey: { name: schema.partitionKey, type: AttributeType.STRING },
         ...(schema.sortKey ? { sortKey: { name: schema.sortKey, type: AttributeType.STRING } } : {}),
         ...(schema.ttlAttribute ? { timeToLiveAttribute: schema.ttlAttribute } : {}),
+        ...(schema.stream ? { stream: StreamViewType.NEW_IMAGE } : {}),
         billingMode: BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: TableEncryption.AWS_MANAGED,

@@ -8,13 +8,16 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../core/config.ts';
-import { TABLES } from '../core/tables.ts';
+import { DELIVERY_ITEM_KIND, TABLES } from '../core/tables.ts';
 import { HANDLERS, type HandlerName, WS_AUTHORIZER } from '../functions/routes.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import type { Data } from './data.ts';
@@ -141,11 +144,13 @@ export class Functions extends Construct {
             : {}),
         },
       });
-      grantAccess(role, name, props);
+      grantAccess(role, name, props, fn);
       acknowledgeWildcardResource(
         role,
         '*',
-        'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) have no resource-level permissions',
+        FUNCTION_ACCESS[name].webhookStream
+          ? 'X-Ray PutTraceSegments/PutTelemetryRecords (tracing: ACTIVE) and dynamodb:ListStreams (the stream event source) have no resource-level permissions'
+          : 'X-Ray PutTraceSegments/PutTelemetryRecords (added by tracing: ACTIVE) have no resource-level permissions',
       );
       byName[name] = fn;
     }
@@ -158,7 +163,7 @@ export function indexArn(table: Table, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;
 }
 
-function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): void {
+function grantAccess(role: Role, name: FunctionName, props: FunctionsProps, fn: NodejsFunction): void {
   const access = FUNCTION_ACCESS[name];
   for (const table of TABLES) {
     const rights = access.tables[table.name];
@@ -194,6 +199,28 @@ function grantAccess(role: Role, name: FunctionName, props: FunctionsProps): voi
     );
   }
   if (access.ownerKey) props.data.ownerKey.grantRead(role);
+  if (access.webhookStream) {
+    // The sweep: retries due later than one invocation waits (core/webhook-delivery.ts RETRY_SCHEDULE).
+    new Rule(fn, 'webhook-sweep', {
+      description: 'cloudprint: deliver webhook retries that are due',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(fn)],
+    });
+    // New delivery items only (the outbox, core/webhooks.ts); attempts are retried inside the function.
+    fn.addEventSource(
+      new DynamoEventSource(props.data.tables.webhooks, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        retryAttempts: 2,
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { kind: { S: FilterRule.isEqual(DELIVERY_ITEM_KIND) } } },
+          }),
+        ],
+      }),
+    );
+  }
   if (access.manageConnections) {
     const stage = props.webSocketStage;
     stage.grantManagementApiAccess(role);

@@ -4,11 +4,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { onDeliveryRecorded } from '../adapters/dynamo-webhooks.ts';
 import { ENV } from '../core/config.ts';
 import { hashSecret } from '../core/secrets.ts';
 import { type Engine, engineEnvironment, startDynamo, startS3 } from './engines.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
-import { type HandlerLoader, importHandler, warmLoader } from './lambda.ts';
+import { type HandlerLoader, importHandler, invoke, warmLoader } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
 import { sweepLocalOrphans } from './orphan-sweep.ts';
@@ -19,6 +20,8 @@ export const REPO_ROOT = new URL('..', import.meta.url).pathname;
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.cloudprint');
 export const DEFAULT_API_PORT = 8787;
 export const DEFAULT_WS_PORT = 8788;
+/** The sweep of due webhook retries runs as often as the schedule on AWS does. */
+export const WEBHOOK_SWEEP_MS = 60_000;
 
 export interface LocalCloudOptions {
   dataDir?: string;
@@ -29,6 +32,8 @@ export interface LocalCloudOptions {
   wsMaxMs?: number;
   pollIntervalSeconds?: number;
   leaseSeconds?: number;
+  /** How often due webhook retries are swept (AWS: every minute). */
+  webhookSweepMs?: number;
   /** More environment for the handlers, set with the rest before any handler is imported. */
   env?: Record<string, string>;
   /** Default: import `functions/<module>.ts`. Tests pass their own handler modules. */
@@ -118,6 +123,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       [ENV.wsUrl]: ws.url,
       [ENV.publicApiUrl]: http.url,
       [ENV.ownerKeyHash]: hashSecret(ownerKey),
+      // receivers on this machine may be tried locally; AWS takes https only
+      [ENV.webhookAllowLoopback]: '1',
       ...(options.pollIntervalSeconds
         ? { [ENV.pollIntervalSeconds]: String(options.pollIntervalSeconds) }
         : {}),
@@ -141,6 +148,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       (error: unknown) => logger.error('local cloud: sweeping documents left without a job failed', error),
     );
     ready();
+    started.push(runWebhookDeliveries(loadHandler, logger, options.webhookSweepMs ?? WEBHOOK_SWEEP_MS));
 
     const local: LocalJson = {
       apiUrl: http.url,
@@ -161,4 +169,45 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The local stand-ins for the webhooks table's DynamoDB stream and the sweep's schedule: each new
+ * delivery item invokes the webhook-delivery handler with a stream-shaped event, in the background, as
+ * the stream does on AWS, and a timer invokes it with a scheduled event every `sweepMs`.
+ */
+function runWebhookDeliveries(
+  load: HandlerLoader,
+  logger: Logger,
+  sweepMs: number,
+): { stop(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
+  const start = (event: unknown) => {
+    const run = invoke(load, 'webhook-delivery', 'webhook-delivery/handler', event)
+      .catch((error: unknown) => logger.error('local cloud: webhook delivery failed', error))
+      .finally(() => running.delete(run));
+    running.add(run);
+  };
+  const sweep = setInterval(() => start({ source: 'aws.events', 'detail-type': 'Scheduled Event' }), sweepMs);
+  sweep.unref();
+  const unsubscribe = onDeliveryRecorded((keys) => {
+    const event = {
+      Records: [
+        {
+          eventName: 'INSERT',
+          eventSource: 'aws:dynamodb',
+          dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } } },
+        },
+      ],
+    };
+    start(event);
+  });
+  return {
+    stop: async () => {
+      clearInterval(sweep);
+      unsubscribe();
+      // deliveries in their backoff are given a moment, not their whole schedule
+      await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    },
+  };
 }

@@ -108,7 +108,7 @@ describe('the cloudprint CLI', () => {
     const dir = await tempDir('cli');
     const file = join(dir, 'photo.jpg');
     await writeFile(file, await makeJpeg(64, 48));
-    const target = ['--api', cloud.local.apiUrl, '--key', cloud.local.ownerKey];
+    const target = ['--api', cloud.local.apiUrl, '--key', cloud.local.ownerKey, '--json'];
     try {
       const registration = (await (
         await fetch(`${cloud.local.apiUrl}/v1/registrations`, {
@@ -150,7 +150,7 @@ describe('the cloudprint CLI', () => {
       const share = JSON.parse(logged.at(-1) ?? '{}') as { shareKey: string; keyId: string };
       expect(await cli(['share-keys', 'CLI1', ...target])).toBe(0);
       expect(logged.at(-1)).toContain(share.keyId);
-      const asFriend = ['--api', cloud.local.apiUrl, '--key', share.shareKey];
+      const asFriend = ['--api', cloud.local.apiUrl, '--key', share.shareKey, '--json'];
       expect(await cli(['printers', ...asFriend])).toBe(0);
       expect(await cli(['revoke', 'CLI1', share.keyId, ...target])).toBe(0);
       expect(await cli(['printers', ...asFriend])).toBe(1);

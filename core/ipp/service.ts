@@ -47,7 +47,7 @@ import { GroupTag, Operation, Status } from './tags.ts';
 
 export type IppPorts = Pick<
   Ports,
-  'printers' | 'jobs' | 'guards' | 'documents' | 'notifier' | 'clock' | 'settings' | 'log'
+  'printers' | 'jobs' | 'guards' | 'documents' | 'notifier' | 'clock' | 'settings' | 'log' | 'webhooks'
 >;
 
 export interface IppContext {

@@ -17,10 +17,12 @@ import type {
   Ports,
   PrinterStore,
   RegistrationStore,
+  WebhookStore,
 } from '../ports.ts';
 import { type DisconnectKind, newPrinterFields, type PrinterRecord, registeredFields } from '../printer.ts';
 import type { RegistrationRecord } from '../registration-record.ts';
 import { DEFAULT_SETTINGS } from '../settings.ts';
+import type { DeliveryRecord, WebhookRecord } from '../webhook-record.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -439,6 +441,64 @@ class MemoryLog implements Log {
   }
 }
 
+class MemoryWebhooks implements WebhookStore {
+  readonly hooks = new Map<string, WebhookRecord>();
+  readonly deliveries = new Map<string, DeliveryRecord>();
+
+  async put(hook: WebhookRecord) {
+    this.hooks.set(hook.webhookId, copy(hook));
+  }
+
+  async get(webhookId: string) {
+    const hook = this.hooks.get(webhookId);
+    return hook ? copy(hook) : undefined;
+  }
+
+  async list() {
+    return [...this.hooks.values()].map(copy);
+  }
+
+  async delete(webhookId: string) {
+    return this.hooks.delete(webhookId);
+  }
+
+  async putDelivery(delivery: DeliveryRecord) {
+    this.deliveries.set(`${delivery.webhookId}/${delivery.deliveryId}`, copy(delivery));
+  }
+
+  async getDelivery(webhookId: string, deliveryId: string) {
+    const delivery = this.deliveries.get(`${webhookId}/${deliveryId}`);
+    return delivery ? copy(delivery) : undefined;
+  }
+
+  async listDeliveries(webhookId: string, limit: number) {
+    return [...this.deliveries.values()]
+      .filter((d) => d.webhookId === webhookId)
+      .sort((a, b) => b.deliveryId.localeCompare(a.deliveryId))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async listDue(at: string, limit: number) {
+    return [...this.deliveries.values()]
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt !== null && d.nextAttemptAt <= at)
+      .sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async updateDelivery(
+    webhookId: string,
+    deliveryId: string,
+    patch: Parameters<WebhookStore['updateDelivery']>[2],
+  ) {
+    const delivery = this.deliveries.get(`${webhookId}/${deliveryId}`);
+    if (!delivery || delivery.attempts.length !== patch.recordedAttempts) throw new ConditionFailedError();
+    const { recordedAttempts: _recorded, ...fields } = copy(patch);
+    Object.assign(delivery, fields);
+  }
+}
+
 export interface MemoryPorts extends Ports {
   printers: MemoryPrinters;
   jobs: MemoryJobs;
@@ -448,6 +508,7 @@ export interface MemoryPorts extends Ports {
   documents: MemoryDocuments;
   notifier: MemoryNotifier;
   log: MemoryLog;
+  webhooks: MemoryWebhooks;
   /** Moves the fake clock on. */
   advance(ms: number): void;
 }
@@ -465,6 +526,7 @@ export function memoryPorts(
     guards: new MemoryGuards(),
     documents: new MemoryDocuments(() => new Date(now)),
     notifier: new MemoryNotifier(),
+    webhooks: new MemoryWebhooks(),
     ownerKey: { ownerKeyHash: async () => ownerKeyHash },
     clock: { now: () => new Date(now) },
     settings: { ...DEFAULT_SETTINGS },

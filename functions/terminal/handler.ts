@@ -15,13 +15,20 @@ import {
   printerSettingsBodySchema,
   shareKeyBodySchema,
   shareKeyParamsSchema,
+  webhookBodySchema,
+  webhookParamsSchema,
 } from '../../core/schemas.ts';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../../core/webhooks.ts';
 import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf, publicBaseUrl } from '../http.ts';
+import { openApiDocument } from '../openapi.ts';
 
 const ports = awsPorts();
 
 export const handler = httpHandler<'terminal'>({
   'GET /v1/config': async () => json(200, { websocketUrl: process.env[ENV.wsUrl] ?? '', apiVersion: '1' }),
+
+  'GET /openapi.json': async (event) =>
+    json(200, openApiDocument(publicBaseUrl(event)), { 'cache-control': 'public, max-age=300' }),
 
   'GET /v1/printers': async (event) => {
     const principal = await principalOf(event, ports);
@@ -65,5 +72,30 @@ export const handler = httpHandler<'terminal'>({
     const { printerId, keyId } = pathOf(shareKeyParamsSchema, event);
     await revokeShareKey(ports, principal, printerId, keyId);
     return { statusCode: 204, headers: {}, body: '' };
+  },
+
+  'POST /v1/webhooks': async (event) => {
+    const principal = await principalOf(event, ports);
+    const body = bodyOf(webhookBodySchema, event);
+    const allowLoopbackHttp = process.env[ENV.webhookAllowLoopback] === '1';
+    return json(201, await createWebhook(ports, principal, body, { allowLoopbackHttp }));
+  },
+
+  'GET /v1/webhooks': async (event) => {
+    const principal = await principalOf(event, ports);
+    return json(200, { webhooks: await listWebhooks(ports, principal) });
+  },
+
+  'DELETE /v1/webhooks/{webhookId}': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { webhookId } = pathOf(webhookParamsSchema, event);
+    await deleteWebhook(ports, principal, webhookId);
+    return { statusCode: 204, headers: {}, body: '' };
+  },
+
+  'GET /v1/webhooks/{webhookId}/deliveries': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { webhookId } = pathOf(webhookParamsSchema, event);
+    return json(200, { deliveries: await listDeliveries(ports, principal, webhookId) });
   },
 });
