@@ -64,6 +64,8 @@ export function jobView(job: JobRecord) {
     updatedAt: job.updatedAt,
     leaseExpiresAt: job.leaseExpiresAt ?? null,
     impressions: job.impressions ?? null,
+    /** `owner` or `share:<keyId>`: the owner's app names it by the key's label. */
+    submittedBy: job.submittedBy,
   };
 }
 

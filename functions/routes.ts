@@ -19,6 +19,8 @@ export const HANDLERS = {
   jobs: { memoryMb: 256, timeoutSeconds: 10 },
   /** WebSocket $connect / $disconnect / $default (heartbeat, goodbye). */
   connect: { memoryMb: 256, timeoutSeconds: 10 },
+  /** The web app's static files (web/), the manifest, the service worker and the share target. */
+  app: { memoryMb: 256, timeoutSeconds: 10 },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -58,7 +60,25 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
+
+  { method: 'GET', path: '/', fn: 'app' },
+  { method: 'GET', path: '/manifest.webmanifest', fn: 'app' },
+  { method: 'GET', path: '/sw.js', fn: 'app' },
+  { method: 'GET', path: '/app/{asset}', fn: 'app' },
+  { method: 'POST', path: '/share', fn: 'app' },
 ];
+
+/**
+ * The HTTP API's CORS answer (API Gateway's corsPreflight), read by infra/ and mirrored by the local
+ * gateway. Browser terminals on other origins call with a bearer secret, never with cookies.
+ */
+export const HTTP_CORS = {
+  allowOrigins: ['*'],
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match'],
+  exposeHeaders: ['x-poll-interval', 'etag'],
+  maxAgeSeconds: 86_400,
+} as const;
 
 /** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */
 export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;

@@ -81,6 +81,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
    * the authorizer, so credentials are none of its business.
    */
   connect: { tables: { printers: RW } },
+  /** The web app's files are in its own bundle (web/): it touches no table, bucket or secret. */
+  app: { tables: {} },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

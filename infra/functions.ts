@@ -38,6 +38,17 @@ export const EXTERNAL_MODULES = ['sharp'] as const;
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as cloudprintCreateRequire } from 'node:module'; const require = cloudprintCreateRequire(import.meta.url);";
 
+/** The web app serves files, not code: web/ and the browser's QR encoder go beside its bundle (functions/app/assets.ts). */
+export const APP_ASSET_HOOKS = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `cp -R "${inputDir}/web" "${outputDir}/web"`,
+    `mkdir -p "${outputDir}/web/vendor"`,
+    `cp "${inputDir}/node_modules/qrcode-generator/dist/qrcode.mjs" "${outputDir}/web/vendor/qrcode.mjs"`,
+  ],
+};
+
 /** Module path (under functions/, without `.ts`) of each function's entry. */
 export function entryModule(name: FunctionName): string {
   return name === 'authorizer' ? WS_AUTHORIZER.module : `${name}/handler`;
@@ -108,6 +119,7 @@ export class Functions extends Construct {
           // the AWS SDK is bundled too: the versions package-lock.json pins are the ones that run
           externalModules: [...EXTERNAL_MODULES],
           forceDockerBundling: false,
+          ...(name === 'app' ? { commandHooks: APP_ASSET_HOOKS } : {}),
         },
         ...(name === 'print-request' ? { layers: [props.sharpLayer] } : {}),
       });

@@ -25,6 +25,7 @@ import { ENV } from '../core/config.ts';
 import type { JobState } from '../core/job-state.ts';
 import { openJobAttributes, SHARE_KEYS_INDEX, TABLES, type TableSchema } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
+import { startS3CorsFront } from './s3-cors.ts';
 
 export interface Engine {
   endpoint: string;
@@ -187,7 +188,14 @@ export async function startS3(bucket: string, dataDir?: string): Promise<Engine>
   });
   // setup() skips a bucket that already exists (restart on the same data dir).
   server.setup({ buckets: [bucket] });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const front = await startS3CorsFront(`http://127.0.0.1:${server.port}`);
+  return {
+    endpoint: front.endpoint,
+    stop: async () => {
+      await front.stop();
+      await server.stop();
+    },
+  };
 }
 
 /** What the handlers need to find the engines: SDK region, credentials and endpoints, table and bucket names. */

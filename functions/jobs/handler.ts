@@ -14,7 +14,7 @@ import {
   jobsQuerySchema,
   printerParamsSchema,
 } from '../../core/schemas.ts';
-import { bodyOf, httpHandler, json, pathOf, principalOf, queryOf } from '../http.ts';
+import { bodyOf, conditional, httpHandler, json, pathOf, principalOf, queryOf } from '../http.ts';
 
 const ports = awsPorts();
 
@@ -34,7 +34,7 @@ export const handler = httpHandler({
   'GET /v1/printers/{printerId}/jobs/{jobId}': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId, jobId } = pathOf(jobParamsSchema, event);
-    return json(200, await getJob(ports, principal, printerId, jobId));
+    return conditional(event, json(200, await getJob(ports, principal, printerId, jobId)));
   },
 
   'DELETE /v1/printers/{printerId}/jobs/{jobId}': async (event) => {

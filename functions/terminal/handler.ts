@@ -15,7 +15,7 @@ import {
   shareKeyBodySchema,
   shareKeyParamsSchema,
 } from '../../core/schemas.ts';
-import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { bodyBytes, bodyOf, httpHandler, json, pathOf, principalOf, publicBase } from '../http.ts';
 
 const ports = awsPorts();
 
@@ -45,7 +45,14 @@ export const handler = httpHandler({
     const { printerId } = pathOf(printerParamsSchema, event);
     // The body is optional (the contract's form sends none).
     const body = bodyBytes(event).length ? bodyOf(shareKeyBodySchema, event) : {};
-    return json(201, await createShareKey(ports, principal, printerId, body));
+    const created = await createShareKey(ports, principal, printerId, body);
+    // The key rides in the fragment: browsers never send it to a server, a log or a Referer.
+    const inviteUrl = `${publicBase(event)}/#invite=${created.shareKey}`;
+    return json(
+      201,
+      { ...created, inviteUrl },
+      { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    );
   },
 
   'GET /v1/printers/{printerId}/share-keys': async (event) => {
