@@ -61,7 +61,7 @@ describe('the web app in Chromium', () => {
   async function signIn(page: Page, key: string): Promise<void> {
     await page.getByLabel('Owner key or share key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Print' }).waitFor();
+    await page.getByRole('heading', { name: 'Print', exact: true }).waitFor();
   }
 
   /** The page's requests that carry a document or ask for an upload ticket. */
@@ -307,6 +307,7 @@ describe('the web app in Chromium', () => {
     await page.locator('#share-sheet input').setInputFiles(photo);
     await page.evaluate(`document.getElementById('share-sheet').submit()`);
     await page.getByText(/Shared with cloudprint: holiday\.jpg/).waitFor();
+    await page.locator('body[data-ready="true"]').waitFor();
     await page.screenshot({ path: join(shots, 'phone-shared.png'), fullPage: true });
     await page.getByRole('button', { name: 'Print', exact: true }).click();
 

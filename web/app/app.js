@@ -220,6 +220,7 @@ async function onPrint(event) {
   event.preventDefault();
   const status = $('print-status');
   const files = [...state.sharedFiles, ...$('print-files').files];
+  $('upload').hidden = true;
   const printerId = $('print-printer').value;
   if (!printerId) return setMessage(status, 'There is no printer to print to yet.', 'error');
   if (files.length === 0) return setMessage(status, 'Choose at least one photo or PDF first.', 'error');
@@ -395,22 +396,42 @@ function badge(text, good) {
   return h('span', { class: `state ${good ? 'good' : 'bad'}` }, text);
 }
 
+/** What the printer reports (printer-client: toner in %, paper in sheets, free memory in MB). */
+const SUPPLIES = {
+  toner: { label: 'Toner', unit: '%', bar: true, low: 15 },
+  ink: { label: 'Ink', unit: '%', bar: true, low: 15 },
+  paper: { label: 'Paper', unit: 'sheets', bar: false, low: 10 },
+  memoryMb: { label: 'Memory', unit: 'MB free', bar: false, low: 16 },
+};
+
 function supplyRows(supplies) {
   const entries = Object.entries(supplies ?? {});
   if (entries.length === 0) return 'not reported';
-  return entries.map(([name, level]) => {
-    const id = `supply-${Math.random().toString(36).slice(2)}`;
-    const percent = Math.max(0, Math.min(100, Number(level)));
+  return entries.map(([name, raw]) => {
+    const kind = SUPPLIES[name] ?? { label: sentence(name), unit: '', bar: false, low: -1 };
+    const level = Number(raw);
+    const id = `supply-${name}-${Math.random().toString(36).slice(2, 8)}`;
+    const low = level <= kind.low;
     return h(
       'div',
       { class: 'supply' },
-      h('span', { id }, sentence(name)),
-      h(
-        'meter',
-        { min: 0, max: 100, low: 15, high: 40, optimum: 100, value: percent, 'aria-labelledby': id },
-        `${percent} %`,
-      ),
-      h('span', {}, `${Number(level)}${name === 'paper' ? '' : ' %'}`),
+      h('span', { id }, kind.label),
+      kind.bar
+        ? h(
+            'meter',
+            {
+              min: 0,
+              max: 100,
+              low: kind.low + 1,
+              high: 40,
+              optimum: 100,
+              value: Math.max(0, Math.min(100, level)),
+              'aria-labelledby': id,
+            },
+            `${level} %`,
+          )
+        : h('span', { class: low ? 'low' : '' }, low ? 'low' : ''),
+      h('span', { class: `amount ${low ? 'low' : ''}`.trim() }, `${level} ${kind.unit}`.trim()),
     );
   });
 }
