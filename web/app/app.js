@@ -467,8 +467,7 @@ function printerCard(p) {
       h('dd', {}, supplyRows(p.supplies)),
       h('dt', {}, 'Last seen'),
       h('dd', {}, p.lastSeenAt ? h('time', { datetime: p.lastSeenAt }, ago(p.lastSeenAt)) : 'never'),
-      h('dt', {}, 'Printer id'),
-      h('dd', {}, p.printerId),
+      p.name === p.printerId ? null : [h('dt', {}, 'Printer id'), h('dd', {}, p.printerId)],
     ),
     p.acceptsNow || p.refusalReason !== 'paused' || p.acceptingSetBy !== 'cloud'
       ? null
