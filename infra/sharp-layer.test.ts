@@ -127,3 +127,16 @@ describe('function bundles', () => {
     }
   });
 });
+
+describe('the web app bundle', () => {
+  it('carries web/ and the QR encoder beside the app function, where functions/app/assets.ts looks', () => {
+    // Act
+    const dir = assetDir(functionProps('app'), 'Code');
+    // Assess
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['index.mjs', 'web']));
+    expect(readFileSync(join(dir, 'web', 'index.html'), 'utf8')).toContain('<title>cloudprint</title>');
+    expect(readFileSync(join(dir, 'web', 'vendor', 'qrcode.mjs'), 'utf8')).toContain('export default qrcode');
+    expect(existsSync(join(dir, 'web', 'app', 'icon-192.png'))).toBe(true);
+    expect(existsSync(join(assetDir(functionProps('terminal'), 'Code'), 'web'))).toBe(false);
+  });
+});
