@@ -14,7 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrinterControl, Terminal } from './support/api.ts';
 import { launchChromium } from './support/browser.ts';
 import { makeJpeg, registerByPin, waitForPrinted } from './support/flows.ts';
-import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
+import {
+  type CloudProc,
+  type PrinterProc,
+  REPO,
+  startCloud,
+  startPrinter,
+  tempDir,
+} from './support/processes.ts';
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 } };
@@ -205,6 +212,24 @@ describe('the web app in Chromium', () => {
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
   }, 150_000);
+
+  it('prints an iPhone HEIC photo, decoded by the cloud', async () => {
+    // Prepare
+    const heic = join(REPO, 'test', 'fixtures', 'heic', 'red-left-400x300.heic');
+    const [context, page] = await open(DESKTOP);
+    await signIn(page, cloud.local.ownerKey);
+
+    // Act
+    await page.getByLabel('Photos or PDFs').setInputFiles(heic);
+    await page.getByRole('button', { name: 'Print', exact: true }).click();
+    await page.getByText(/Printed: red-left-400x300\.heic/).waitFor({ timeout: 30_000 });
+
+    // Assess
+    const job = (await owner.jobs(PRINTER_ID)).body.jobs.at(-1) as { jobId: string; sourceFormat?: string };
+    expect(job.sourceFormat).toBe('image/heic');
+    expect((await waitForPrinted(printer, job.jobId)).pdf.getPageCount()).toBe(1);
+    await context.close();
+  });
 
   it('says why the printer is not accepting and uploads nothing (SC3)', async () => {
     // Prepare
