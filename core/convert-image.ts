@@ -17,7 +17,6 @@ import {
   type HttpError,
   PayloadTooLargeError,
   UnprocessableDocumentError,
-  UnsupportedMediaTypeError,
 } from './errors.ts';
 import type { ConvertOptions } from './ports.ts';
 
