@@ -13,11 +13,7 @@ import sharp from 'sharp';
 import { heicToPng } from './convert-heic.ts';
 import { placeImage } from './convert-layout.ts';
 import { type SniffedFormat, sniffFormat } from './document-sniff.ts';
-import {
-  type HttpError,
-  PayloadTooLargeError,
-  UnprocessableDocumentError,
-} from './errors.ts';
+import { type HttpError, PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
 import type { ConvertOptions } from './ports.ts';
 
 /**
