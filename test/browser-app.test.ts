@@ -269,6 +269,7 @@ describe('the web app in Chromium', () => {
     expect(inviteUrl).toMatch(/\/#invite=[A-Za-z0-9_-]{43}$/);
     await ownerPage.getByRole('img', { name: /QR code of the invite for Grandma/ }).waitFor();
     await ownerPage.screenshot({ path: join(shots, 'desktop-invite.png'), fullPage: true });
+    expect(await axeViolations(ownerPage)).toEqual([]);
     const key = inviteUrl.split('#invite=')[1] ?? '';
 
     // Act: Grandma opens the link on her phone and prints
@@ -307,6 +308,47 @@ describe('the web app in Chromium', () => {
     await page.screenshot({ path: join(shots, 'phone-revoked.png'), fullPage: true });
     await family.close();
     await ownerContext.close();
+  });
+
+  it('the owner adds a printer by its PIN, is told to turn its cloud service on, and sets its offline grace', async () => {
+    // Prepare: a second printer showing its PIN
+    const office = await startPrinter({ server: cloud.local.apiUrl, printerId: 'Office' });
+    try {
+      const shown = await new PrinterControl(office.uiUrl).waitForState(
+        (st) => st.registration !== null,
+        'a PIN',
+      );
+      const [context, page] = await open(PHONE);
+      await page.getByLabel('Owner key or share key').fill(cloud.local.ownerKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+
+      // Act
+      await page.getByLabel('PIN shown by the printer').fill(shown.registration?.pin ?? '');
+      await page.getByRole('button', { name: 'Add printer' }).click();
+      await page
+        .getByText(/Printer Office is yours\. Next, at the printer: turn its cloud service on/)
+        .waitFor();
+      const card = page.getByRole('article', { name: /Office/ });
+      await card.getByText('not accepting jobs', { exact: true }).waitFor();
+      await card.getByLabel(/Stop accepting after offline for/).fill('2');
+      await card.getByRole('button', { name: 'Save' }).click();
+
+      // Assess
+      await page
+        .getByRole('article', { name: /Office/ })
+        .getByText(/Turn the cloud service on at the printer/)
+        .waitFor();
+      const view = await owner.printer('Office');
+      expect(view?.acceptingJobs).toBe(false);
+      await expect
+        .poll(async () => (await owner.request('GET', '/v1/printers/Office')).body.offlineGraceHours)
+        .toBe(2);
+      await page.screenshot({ path: join(shots, 'phone-claimed.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
+      await context.close();
+    } finally {
+      await office.stop();
+    }
   });
 
   it('a photo shared to the app (share_target POST) is printed', async () => {
