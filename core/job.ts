@@ -31,6 +31,8 @@ export interface JobRecord {
   impressions?: number | null;
   /** `owner`, or `share:<keyId>` for a share key. */
   submittedBy: string;
+  /** The share key's label when the job was submitted: the owner still sees who it was after a revocation. */
+  submitterLabel?: string;
   /** Epoch seconds when AWS may delete the job (TTL): far off while open, FINISHED_JOB_DAYS once finished (core/retention.ts). */
   expiresAtEpoch?: number;
 }
@@ -64,8 +66,9 @@ export function jobView(job: JobRecord) {
     updatedAt: job.updatedAt,
     leaseExpiresAt: job.leaseExpiresAt ?? null,
     impressions: job.impressions ?? null,
-    /** `owner` or `share:<keyId>`: the owner's app names it by the key's label. */
+    /** `owner` or `share:<keyId>`, and the key's label then (null for the owner or an unnamed key). */
     submittedBy: job.submittedBy,
+    submitterLabel: job.submitterLabel ?? null,
   };
 }
 

@@ -144,6 +144,9 @@ async function submitDocument(
       updatedAt: at,
       leaseExpiresAt: null,
       submittedBy: submitterOf(submission.principal),
+      ...(submission.principal.kind === 'share' && submission.principal.label !== undefined
+        ? { submitterLabel: submission.principal.label }
+        : {}),
       expiresAtEpoch: pendingExpiresAtEpoch(now),
     };
     await ports.jobs.put(job);

@@ -386,6 +386,7 @@ describe('the terminal job view is conditional (ETag, If-None-Match)', () => {
     expect(first.status).toBe(200);
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
     expect(first.body.submittedBy).toBe('owner');
+    expect(first.body.submitterLabel).toBeNull();
     expect(unchanged.status).toBe(304);
     expect(unchanged.text).toBe('');
     expect(changed.status).toBe(200);

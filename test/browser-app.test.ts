@@ -298,6 +298,13 @@ describe('the web app in Chromium', () => {
     // Act: the owner revokes Grandma's key; she tries again
     await ownerPage.getByRole('button', { name: 'Revoke Grandma' }).click();
     await ownerPage.getByText('Grandma may no longer print to Home.').waitFor();
+    await ownerPage.reload();
+    // her job stays hers in the owner's list, though the key is gone
+    await ownerPage
+      .getByRole('list')
+      .getByText(/Printed · 1 page · Grandma/)
+      .first()
+      .waitFor();
     await page.getByLabel('Photos or PDFs').setInputFiles(photo);
     await page.getByRole('button', { name: 'Print', exact: true }).click();
 

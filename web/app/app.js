@@ -322,7 +322,8 @@ function submitter(job) {
   if (state.role !== 'owner') return 'you';
   if (job.submittedBy === 'owner') return 'owner';
   const keyId = String(job.submittedBy ?? '').replace(/^share:/, '');
-  return state.labels.get(keyId) ?? 'an invited person (access removed)';
+  // the label the job was submitted under outlives the key; a live key's label may have been set later
+  return state.labels.get(keyId) ?? job.submitterLabel ?? 'an invited person';
 }
 
 async function refreshJobs() {
