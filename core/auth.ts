@@ -8,7 +8,7 @@ import { hashesEqual, hashSecret } from './secrets.ts';
 
 export type Principal =
   | { kind: 'owner' }
-  | { kind: 'share'; printerId: string; keyId: string }
+  | { kind: 'share'; printerId: string; keyId: string; label?: string }
   | { kind: 'access'; printerId: string };
 
 /**
@@ -29,7 +29,12 @@ export async function resolvePrincipal(
   const credential = await deps.credentials.get(hash);
   if (!credential) return undefined;
   if (credential.kind === 'access') return { kind: 'access', printerId: credential.printerId };
-  return { kind: 'share', printerId: credential.printerId, keyId: credential.keyId ?? shareKeyId(hash) };
+  return {
+    kind: 'share',
+    printerId: credential.printerId,
+    keyId: credential.keyId ?? shareKeyId(hash),
+    ...(credential.label !== undefined ? { label: credential.label } : {}),
+  };
 }
 
 /** The secret from `Authorization: Bearer <secret>`, or undefined. */

@@ -10,14 +10,10 @@
 import { availableParallelism } from 'node:os';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
+import { heicToPng } from './convert-heic.ts';
 import { placeImage } from './convert-layout.ts';
-import type { SniffedFormat } from './document-sniff.ts';
-import {
-  type HttpError,
-  PayloadTooLargeError,
-  UnprocessableDocumentError,
-  UnsupportedMediaTypeError,
-} from './errors.ts';
+import { type SniffedFormat, sniffFormat } from './document-sniff.ts';
+import { type HttpError, PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
 import type { ConvertOptions } from './print-options.ts';
 
 /**
@@ -71,13 +67,6 @@ function toDocumentError(error: unknown, format: SniffedFormat): HttpError {
     return new UnprocessableDocumentError(`The ${kind} took too long to decode; it may be damaged`);
   }
   return new UnprocessableDocumentError(`The ${kind} could not be read: it is damaged or truncated`);
-}
-
-export function heicNotSupported(): UnsupportedMediaTypeError {
-  return new UnsupportedMediaTypeError(
-    'HEIC photos are not supported by this deployment (its image library has no HEVC decoder). ' +
-      'Send the photo as JPEG instead (on an iPhone: Settings → Camera → Formats → Most Compatible, or share it as JPEG).',
-  );
 }
 
 interface PageImage {
@@ -155,7 +144,12 @@ export async function imageToPdf(
   format: SniffedFormat,
   options: ConvertOptions,
 ): Promise<{ pdf: Uint8Array; pages: number }> {
-  if (format.mime === 'image/heic' && !heicDecodingAvailable()) throw heicNotSupported();
+  if (format.mime === 'image/heic' && !heicDecodingAvailable()) {
+    // iPhone photos: decoded in WebAssembly (convert-heic.ts), then laid out as the PNG they became
+    const png = await heicToPng(bytes, MAX_INPUT_PIXELS);
+    const { pdf, pages } = await imageToPdf(png, sniffFormat(png) ?? format, options);
+    return { pdf, pages };
+  }
   try {
     const pages = await countPages(bytes, format);
     if (pages > MAX_IMAGE_PAGES) {

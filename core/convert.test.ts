@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { crc32, deflateSync } from 'node:zlib';
 import {
   decodePDFRawStream,
@@ -20,6 +21,7 @@ import {
   normalizeContentType,
   SUPPORTED_CONTENT_TYPES,
 } from './convert.ts';
+import { heicToPng } from './convert-heic.ts';
 import { MAX_IMAGE_PAGES } from './convert-image.ts';
 import { MARGIN_PT, MEDIA_SIZES_PT } from './convert-layout.ts';
 import { MAX_PDF_PAGES } from './convert-pdf.ts';
@@ -621,39 +623,49 @@ describe('convertDocument HEIC', () => {
     expect(sharp.format.heif.input.fileSuffix).not.toContain('.heic');
   });
 
-  it('refuses a HEIC photo with 415 and suggests JPEG', async () => {
-    // Prepare: a HEIF container branded heic, as an iPhone writes it
-    const avif = await solid(16, 16, RED).avif().toBuffer();
-    const heic = Buffer.from(
-      avif.toString('latin1').replace('ftypavif', 'ftypheic').replace('mif1avif', 'mif1heic'),
-      'latin1',
-    );
+  it('prints a HEIC photo (HEVC, as an iPhone writes it) decoded in WebAssembly', async () => {
+    // Prepare: 400×300, its left 130 columns red, made by libheif's heif-enc (x265)
+    const heic = await readFile(new URL('../test/fixtures/heic/red-left-400x300.heic', import.meta.url));
     expect((await sharp(heic).metadata()).compression).toBe('hevc');
 
     // Act
-    const error = await rejection(convertDocument(heic, 'image/heic', A4_FIT));
+    const result = await convertDocument(heic, 'image/heic', A4_FIT);
 
-    // Assess
-    expect(error).toBeInstanceOf(UnsupportedMediaTypeError);
-    expect(error.statusCode).toBe(415);
-    expect(error.message).toMatch(/HEIC .*not supported by this deployment/);
-    expect(error.message).toMatch(/JPEG/);
+    // Assess: one page; the landscape photo turned onto the portrait page, its left edge now at the bottom
+    const pdf = await PDFDocument.load(result.pdf);
+    expect(result.pages).toBe(1);
+    expect(result.sourceFormat).toBe('image/heic');
+    const [image] = imagesOn(pdf, pdf.getPage(0));
+    expect([image?.width, image?.height]).toEqual([300, 400]);
+    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.95))).toBe(true);
+    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.05))).toBe(false);
   });
 
-  it('gives the HEIC answer when a HEIC photo is labelled image/jpeg', async () => {
+  it('answers a truncated HEIC 422 and one too large to decode 413', async () => {
     // Prepare
-    const avif = await solid(16, 16, RED).avif().toBuffer();
-    const heic = Buffer.from(
-      avif.toString('latin1').replace('ftypavif', 'ftypheic').replace('mif1avif', 'mif1heic'),
-      'latin1',
-    );
+    const heic = await readFile(new URL('../test/fixtures/heic/red-left-400x300.heic', import.meta.url));
+
+    // Act
+    const truncated = await rejection(convertDocument(heic.subarray(0, 600), 'image/heic', A4_FIT));
+    const tooLarge = await rejection(heicToPng(heic, 400 * 300 - 1));
+
+    // Assess
+    expect(truncated.statusCode).toBe(422);
+    expect(truncated.message).toMatch(/HEIC image could not be read/);
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.message).toMatch(/400×300 pixels/);
+  });
+
+  it('names the right Content-Type when a HEIC photo is labelled image/jpeg', async () => {
+    // Prepare
+    const heic = await readFile(new URL('../test/fixtures/heic/red-left-400x300.heic', import.meta.url));
 
     // Act
     const error = await rejection(convertDocument(heic, 'image/jpeg', A4_FIT));
 
     // Assess
     expect(error).toBeInstanceOf(UnsupportedMediaTypeError);
-    expect(error.message).toMatch(/HEIC .*not supported by this deployment/);
+    expect(error.message).toMatch(/send it with Content-Type: image\/heic/);
   });
 });
 

@@ -3,7 +3,7 @@
  * the printer receives a PDF: images are laid out on the chosen media, PDFs are checked and passed on.
  * Order of checks, cheapest first: Content-Type, empty body, magic bytes, then decoding.
  */
-import { heicDecodingAvailable, heicNotSupported, imageToPdf } from './convert-image.ts';
+import { imageToPdf } from './convert-image.ts';
 import { checkPdf } from './convert-pdf.ts';
 import { describeMime, sniffFormat } from './document-sniff.ts';
 import { BadRequestError, UnprocessableDocumentError, UnsupportedMediaTypeError } from './errors.ts';
@@ -109,8 +109,6 @@ export async function convertDocument(
     );
   }
   if (detected.mime !== declared) {
-    // An iPhone photo sent as image/jpeg: the useful answer is about HEIC, not about the label.
-    if (detected.mime === 'image/heic' && !heicDecodingAvailable()) throw heicNotSupported();
     const advice = isSupported(detected.mime)
       ? `send it with Content-Type: ${detected.mime}`
       : `that format is not supported; send one of: ${supported.join(', ')}`;

@@ -27,6 +27,8 @@ export interface JobRecord {
   /** Jobs that came in over IPP: the printer-wide integer job-id (core/ipp/) and the client's requesting-user-name. */
   ippJobId?: number;
   requestingUserName?: string;
+  /** The share key's label when the job was submitted: the owner still sees who it was after a revocation. */
+  submitterLabel?: string;
   /** Epoch seconds when AWS may delete the job (TTL): far off while open, FINISHED_JOB_DAYS once finished (core/retention.ts). */
   expiresAtEpoch?: number;
 }
@@ -60,6 +62,9 @@ export function jobView(job: JobRecord) {
     updatedAt: job.updatedAt,
     leaseExpiresAt: job.leaseExpiresAt ?? null,
     impressions: job.impressions ?? null,
+    /** `owner` or `share:<keyId>`, and the key's label then (null for the owner or an unnamed key). */
+    submittedBy: job.submittedBy,
+    submitterLabel: job.submitterLabel ?? null,
   };
 }
 

@@ -232,6 +232,9 @@ async function submitDocument(
       updatedAt: at,
       leaseExpiresAt: null,
       submittedBy: submitterOf(submission.principal),
+      ...(submission.principal.kind === 'share' && submission.principal.label !== undefined
+        ? { submitterLabel: submission.principal.label }
+        : {}),
       expiresAtEpoch: pendingExpiresAtEpoch(now),
       ...submission.record,
     };

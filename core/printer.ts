@@ -1,4 +1,5 @@
 /** The printer record (the patent's printer table) and the view of it callers may see. */
+import { decideAccepting } from './accepting.ts';
 
 export const PrinterState = { idle: 'idle', processing: 'processing', stopped: 'stopped' } as const;
 export type PrinterState = (typeof PrinterState)[keyof typeof PrinterState];
@@ -52,7 +53,7 @@ type UnsetPrinterField = 'mode' | 'lastSeenAt' | 'lastDisconnect' | 'offlineGrac
  */
 export type PrinterView = Omit<PrinterRecord, HiddenPrinterField | UnsetPrinterField> & {
   [K in UnsetPrinterField]-?: Exclude<PrinterRecord[K], undefined>;
-} & { online: boolean };
+} & { online: boolean; acceptsNow: boolean; refusalReason: string | null };
 
 /**
  * What every (re-)registration writes (PrinterStore.register): identity and token, and not accepting
@@ -104,6 +105,7 @@ export function isOnline(printer: PrinterRecord, now: Date, pollIntervalSeconds:
 }
 
 export function printerView(printer: PrinterRecord, now: Date, pollIntervalSeconds: number): PrinterView {
+  const decision = decideAccepting(printer, now);
   return {
     printerId: printer.printerId,
     name: printer.name,
@@ -122,5 +124,9 @@ export function printerView(printer: PrinterRecord, now: Date, pollIntervalSecon
     offlineGraceHours: printer.offlineGraceHours ?? null,
     createdAt: printer.createdAt,
     updatedAt: printer.updatedAt,
+    // what a print request would be told now (core/accepting.ts, the owner's offline grace included):
+    // the app asks this before it uploads anything
+    acceptsNow: decision.accepting,
+    refusalReason: decision.accepting ? null : decision.reason,
   };
 }

@@ -44,7 +44,7 @@ describe('share keys', () => {
       label: 'Front desk',
     });
     const principal = await authenticate(`Bearer ${created.shareKey}`, ports);
-    expect(principal).toEqual({ kind: 'share', printerId: 'P1', keyId: created.keyId });
+    expect(principal).toEqual({ kind: 'share', printerId: 'P1', keyId: created.keyId, label: 'Front desk' });
   });
 
   it('lists a printer its own keys only, never the secret or its hash, and not access tokens', async () => {

@@ -122,3 +122,15 @@ export const WEBHOOK_PARTITION = 'webhook';
 export function deliveryPartition(webhookId: string): string {
   return `delivery#${webhookId}`;
 }
+
+/**
+ * The documents bucket's CORS rule: browser terminals PUT large documents straight to presigned URLs
+ * (the signature is the auth). infra/data.ts gives it to the bucket; the local S3 answers by it.
+ */
+export const DOCUMENT_UPLOAD_CORS = {
+  allowedMethods: ['PUT'],
+  allowedOrigins: ['*'],
+  allowedHeaders: ['*'],
+  exposedHeaders: ['ETag'],
+  maxAgeSeconds: 3000,
+} as const;

@@ -3,6 +3,7 @@
  * parsing, zod validation (400 naming the field), bearer auth, and the ONE mapping from errors to
  * responses. 5xx bodies carry a fixed message; the error itself goes to the log, never to the caller.
  */
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -214,10 +215,32 @@ export function httpHandler<F extends HttpHandlerName = never>(
   return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
 }
 
+/** `/prod` on a named stage, '' on `$default`: the path prefix links on pages must carry. */
+export function stagePrefix(event: HttpEvent): string {
+  const stage = event.requestContext.stage;
+  return stage && stage !== '$default' ? `/${stage}` : '';
+}
+
 /** Links the cloud hands out: PUBLIC_API_URL, else the URL this request came in on (https on AWS, with its stage). */
 export function publicBaseUrl(event: HttpEvent): string {
   const configured = process.env[ENV.publicApiUrl];
   if (configured) return configured.replace(/\/+$/, '');
-  const stage = event.requestContext.stage;
-  return `https://${event.requestContext.domainName}${stage && stage !== '$default' ? `/${stage}` : ''}`;
+  return `https://${event.requestContext.domainName}${stagePrefix(event)}`;
+}
+
+/**
+ * A strong ETag over the body, and `304` without a body when `If-None-Match` names it: a terminal
+ * polling a job that has not changed gets a few bytes back instead of the whole view.
+ */
+export function conditional(event: HttpEvent, result: HttpResult): HttpResult {
+  const etag = `"${createHash('sha256')
+    .update(String(result.body ?? ''))
+    .digest('base64url')
+    .slice(0, 22)}"`;
+  const headers = { ...result.headers, etag, 'cache-control': 'no-cache' };
+  const wanted = (header(event, 'if-none-match') ?? '')
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''));
+  if (wanted.includes(etag) || wanted.includes('*')) return { statusCode: 304, headers, body: '' };
+  return { ...result, headers };
 }

@@ -361,3 +361,37 @@ describe('the fetchable listing reads the open-jobs index', () => {
     });
   });
 });
+
+describe('the terminal job view is conditional (ETag, If-None-Match)', () => {
+  it('answers 304 without a body while the job is unchanged and 200 with a new ETag once it changed', async () => {
+    // Prepare
+    const jobId = await newJob();
+    const view = (headers: Record<string, string> = {}) =>
+      call(
+        handlers.jobs,
+        httpEvent('GET /v1/printers/{printerId}/jobs/{jobId}', {
+          pathParameters: { printerId: 'jb-1', jobId },
+          token: cloud.ownerKey,
+          headers,
+        }),
+      );
+    const first = await view();
+    const etag = String(first.headers.etag);
+
+    // Act
+    const unchanged = await view({ 'if-none-match': etag });
+    await fetchJob(jobId);
+    const changed = await view({ 'if-none-match': etag });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+    expect(first.body.submittedBy).toBe('owner');
+    expect(first.body.submitterLabel).toBeNull();
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.text).toBe('');
+    expect(changed.status).toBe(200);
+    expect(changed.body.state).toBe('processing');
+    expect(changed.headers.etag).not.toBe(etag);
+  });
+});

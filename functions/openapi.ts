@@ -36,6 +36,15 @@ export interface RouteDoc {
 
 /** Per route key (`"GET /v1/config"`): what the route table does not say; a route left out fails tsc. */
 export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
+  'GET /': { summary: 'The web app (print, own printers, share them)', auth: 'none', html: true },
+  'GET /manifest.webmanifest': { summary: "The web app's manifest (PWA, share target)", auth: 'none' },
+  'GET /sw.js': { summary: "The web app's service worker", auth: 'none' },
+  'GET /app/{asset}': { summary: "One of the web app's static files", auth: 'none' },
+  'POST /share': {
+    summary: 'The share target fallback page (the service worker keeps shared files in the browser)',
+    auth: 'none',
+    html: true,
+  },
   'POST /ipp/{printerId}/{keyId}/{token}': {
     summary: 'The IPP door: an IPP request (application/ipp, RFC 8010) to the printer of a share key',
     auth: 'none',

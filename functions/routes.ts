@@ -23,6 +23,8 @@ export const HANDLERS = {
   connect: { memoryMb: 256, timeoutSeconds: 10 },
   /** Webhook deliveries, started by new delivery items (DynamoDB stream); retries wait inside, hence the time. */
   'webhook-delivery': { memoryMb: 256, timeoutSeconds: 120 },
+  /** The web app's static files (web/), the manifest, the service worker and the share target. */
+  app: { memoryMb: 256, timeoutSeconds: 10 },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -68,6 +70,11 @@ export const HTTP_ROUTES = [
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
 
+  { method: 'GET', path: '/', fn: 'app' },
+  { method: 'GET', path: '/manifest.webmanifest', fn: 'app' },
+  { method: 'GET', path: '/sw.js', fn: 'app' },
+  { method: 'GET', path: '/app/{asset}', fn: 'app' },
+  { method: 'POST', path: '/share', fn: 'app' },
   { method: 'POST', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
   { method: 'GET', path: '/ipp/{printerId}/{keyId}/{token}', fn: 'ipp' },
 ] as const satisfies readonly HttpRoute[];
@@ -91,6 +98,18 @@ export type RouteKey<F extends HttpHandlerName = HttpHandlerName> = KeyOf<
 export function routeKey(route: HttpRoute): string {
   return `${route.method} ${route.path}`;
 }
+
+/**
+ * The HTTP API's CORS answer (API Gateway's corsPreflight), read by infra/ and mirrored by the local
+ * gateway. Browser terminals on other origins call with a bearer secret, never with cookies.
+ */
+export const HTTP_CORS = {
+  allowOrigins: ['*'],
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match'],
+  exposeHeaders: ['x-poll-interval', 'etag'],
+  maxAgeSeconds: 86_400,
+} as const;
 
 /** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */
 export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;

@@ -187,6 +187,7 @@ describe('share keys: create, list, revoke', () => {
       createdAt: expect.any(String),
       label: 'Front desk',
       ippUri: expect.stringMatching(new RegExp(`^ipp://[^/]+:\\d+/ipp/tm-1/${keyId}/[A-Za-z0-9_-]{43}$`)),
+      inviteUrl: `http://cloud.test/#invite=${secret}`,
     });
     expect(before.status).toBe(200);
     expect(before.body.shareKeys).toContainEqual({
@@ -304,5 +305,53 @@ describe('printer commands', () => {
     const answer = await call(handlers.terminal, httpEvent('GET /v2/nothing'));
     // Assess
     expect(answer.status).toBe(404);
+  });
+});
+
+describe('invites and the accepting answer for the app', () => {
+  it('answers a new share key with an invite URL that carries the key only in its fragment', async () => {
+    // Act
+    const created = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-1' },
+        token: cloud.ownerKey,
+        body: { label: 'Grandma' },
+      }),
+    );
+
+    // Assess
+    expect(created.status).toBe(201);
+    const invite = new URL(String(created.body.inviteUrl));
+    expect(`${invite.origin}${invite.pathname}`).toBe('http://cloud.test/');
+    expect(invite.search).toBe('');
+    expect(invite.hash).toBe(`#invite=${created.body.shareKey}`);
+    expect(created.headers['referrer-policy']).toBe('no-referrer');
+    expect(created.headers['cache-control']).toBe('no-store');
+  });
+
+  it('tells whether a print request would be accepted now, and why not', async () => {
+    // Prepare
+    await registerPrinter(handlers, cloud, 'tm-app', { accepting: true });
+    await registerPrinter(handlers, cloud, 'tm-new');
+    // Act
+    const accepting = await call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}', {
+        pathParameters: { printerId: 'tm-app' },
+        token: cloud.ownerKey,
+      }),
+    );
+    const paused = await call(
+      handlers.terminal,
+      httpEvent('GET /v1/printers/{printerId}', {
+        pathParameters: { printerId: 'tm-new' },
+        token: cloud.ownerKey,
+      }),
+    );
+
+    // Assess
+    expect(accepting.body).toMatchObject({ acceptsNow: true, refusalReason: null });
+    expect(paused.body).toMatchObject({ acceptingJobs: false, acceptsNow: false, refusalReason: 'paused' });
   });
 });

@@ -102,6 +102,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     indexes: [DUE_DELIVERIES_INDEX.name],
     webhookStream: true,
   },
+  /** The web app's files are in its own bundle (web/): it touches no table, bucket or secret. */
+  app: { tables: {} },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

@@ -22,7 +22,7 @@ import {
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCUMENT_RETENTION_DAYS } from '../core/retention.ts';
-import { TABLES, type TableSchema } from '../core/tables.ts';
+import { DOCUMENT_UPLOAD_CORS, TABLES, type TableSchema } from '../core/tables.ts';
 import { acknowledge } from './nag.ts';
 
 export type TableName = TableSchema['name'];
@@ -98,11 +98,11 @@ export class Data extends Construct {
       // browser terminals PUT large documents straight to presigned URLs; the signature is the auth
       cors: [
         {
-          allowedMethods: [HttpMethods.PUT],
-          allowedOrigins: ['*'],
-          allowedHeaders: ['*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3000,
+          allowedMethods: DOCUMENT_UPLOAD_CORS.allowedMethods.map((method) => HttpMethods[method]),
+          allowedOrigins: [...DOCUMENT_UPLOAD_CORS.allowedOrigins],
+          allowedHeaders: [...DOCUMENT_UPLOAD_CORS.allowedHeaders],
+          exposedHeaders: [...DOCUMENT_UPLOAD_CORS.exposedHeaders],
+          maxAge: DOCUMENT_UPLOAD_CORS.maxAgeSeconds,
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

@@ -51,6 +51,17 @@ export const DEFAULT_CONVERSION_CONCURRENCY = 5;
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as cloudprintCreateRequire } from 'node:module'; const require = cloudprintCreateRequire(import.meta.url);";
 
+/** The web app serves files, not code: web/ and the browser's QR encoder go beside its bundle (functions/app/assets.ts). */
+export const APP_ASSET_HOOKS = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `cp -R "${inputDir}/web" "${outputDir}/web"`,
+    `mkdir -p "${outputDir}/web/vendor"`,
+    `cp "${inputDir}/node_modules/qrcode-generator/dist/qrcode.mjs" "${outputDir}/web/vendor/qrcode.mjs"`,
+  ],
+};
+
 /** Module path (under functions/, without `.ts`) of each function's entry. */
 export function entryModule(name: FunctionName): string {
   return name === 'authorizer' ? WS_AUTHORIZER.module : `${name}/handler`;
@@ -141,7 +152,9 @@ export class Functions extends Construct {
                   ],
                 },
               }
-            : {}),
+            : name === 'app'
+              ? { commandHooks: APP_ASSET_HOOKS }
+              : {}),
         },
       });
       grantAccess(role, name, props, fn);

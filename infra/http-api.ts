@@ -13,7 +13,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HTTP_ROUTES, type HttpRoute } from '../functions/routes.ts';
+import { HTTP_CORS, HTTP_ROUTES, type HttpRoute } from '../functions/routes.ts';
 import { HTTP_ACCESS_LOG_FORMAT } from './access-log.ts';
 import { acknowledge } from './nag.ts';
 
@@ -42,19 +42,12 @@ export class CloudprintHttpApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'cloudprint HTTP API (docs/api.md)',
       createDefaultStage: false,
-      // browser terminals call from any origin with a bearer secret, never with cookies
       corsPreflight: {
-        allowOrigins: ['*'],
-        allowMethods: [
-          CorsHttpMethod.GET,
-          CorsHttpMethod.POST,
-          CorsHttpMethod.PUT,
-          CorsHttpMethod.PATCH,
-          CorsHttpMethod.DELETE,
-        ],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        exposeHeaders: ['x-poll-interval'],
-        maxAge: Duration.days(1),
+        allowOrigins: [...HTTP_CORS.allowOrigins],
+        allowMethods: HTTP_CORS.allowMethods.map((method) => CorsHttpMethod[method]),
+        allowHeaders: [...HTTP_CORS.allowHeaders],
+        exposeHeaders: [...HTTP_CORS.exposeHeaders],
+        maxAge: Duration.seconds(HTTP_CORS.maxAgeSeconds),
       },
     });
 

@@ -8,7 +8,16 @@
  * architecture, since only that can run here; bin/foreign-synth-check.sh covers the others.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -294,4 +303,17 @@ describe('each function in a Lambda-like layout (var/task, opt)', () => {
       }
     }, 90_000);
   }
+});
+
+describe('the web app bundle', () => {
+  it('carries web/ and the QR encoder beside the app function, where functions/app/assets.ts looks', () => {
+    // Act
+    const dir = assetOf('app').assetDir;
+    // Assess
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['index.mjs', 'web']));
+    expect(readFileSync(join(dir, 'web', 'index.html'), 'utf8')).toContain('<title>cloudprint</title>');
+    expect(readFileSync(join(dir, 'web', 'vendor', 'qrcode.mjs'), 'utf8')).toContain('export default qrcode');
+    expect(existsSync(join(dir, 'web', 'app', 'icon-192.png'))).toBe(true);
+    expect(existsSync(join(assetOf('terminal').assetDir, 'web'))).toBe(false);
+  });
 });

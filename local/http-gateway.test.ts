@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_CORS } from '../functions/routes.ts';
 import { type HttpGateway, MAX_BODY_BYTES, startHttpGateway } from './http-gateway.ts';
 import { warmLoader } from './lambda.ts';
 import type { Logger } from './log.ts';
@@ -278,5 +279,38 @@ describe('local HTTP gateway', () => {
     await echoed('/v1/registrations/R1');
     await echoed('/v1/registrations/R2');
     expect(fake.loads.get('register/handler')).toBe(1);
+  });
+
+  it('answers CORS preflights itself, for any path, as the HTTP API configured with HTTP_CORS does', async () => {
+    // Prepare
+    const before = fake.calls.length;
+    // Act
+    const preflight = await fetch(`${gateway.url}/v1/printers/P1/jobs`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://elsewhere.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    const anywhere = await fetch(`${gateway.url}/nope`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'GET' },
+    });
+    const actual = await fetch(`${gateway.url}/v1/config`, {
+      headers: { origin: 'https://elsewhere.example' },
+    });
+    const sameOrigin = await fetch(`${gateway.url}/v1/config`);
+    // Assess
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe(HTTP_CORS.allowMethods.join(','));
+    expect(preflight.headers.get('access-control-allow-headers')).toBe(HTTP_CORS.allowHeaders.join(','));
+    expect(preflight.headers.get('access-control-max-age')).toBe(String(HTTP_CORS.maxAgeSeconds));
+    expect(anywhere.status).toBe(204);
+    expect(fake.calls.length).toBe(before + 2);
+    expect(actual.headers.get('access-control-allow-origin')).toBe('*');
+    expect(actual.headers.get('access-control-expose-headers')).toBe(HTTP_CORS.exposeHeaders.join(','));
+    expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

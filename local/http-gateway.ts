@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRoute } from '../functions/routes.ts';
+import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { buildHttpEvent, toHttpResult } from './http-event.ts';
 import { type HandlerLoader, invoke } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
@@ -69,6 +70,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const rawPath = url.split('?')[0] as string;
+    if (isPreflight(method, req.headers)) {
+      req.resume();
+      res.writeHead(204, { ...preflightHeaders(), 'content-length': '0' });
+      res.end();
+      return;
+    }
     const found = match(method, rawPath);
     if (!found) {
       req.resume();
@@ -100,7 +107,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       sendJson(res, 500, 'Internal Server Error', requestId);
       return;
     }
-    const headers: Record<string, string | string[]> = { ...result.headers, 'apigw-requestid': requestId };
+    const headers: Record<string, string | string[]> = {
+      ...result.headers,
+      ...responseCorsHeaders(req.headers),
+      'apigw-requestid': requestId,
+    };
     if (result.cookies.length > 0) headers['set-cookie'] = result.cookies;
     headers['content-length'] = String(result.body.length);
     res.writeHead(result.statusCode, headers);

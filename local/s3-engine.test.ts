@@ -216,3 +216,49 @@ describe('large uploads', () => {
     expect(peak - before).toBeLessThan(size / 2);
   }, 60_000);
 });
+
+describe('browsers (the documents bucket CORS rule)', () => {
+  const ORIGIN = 'http://127.0.0.1:8787';
+
+  it('answers the preflight of a PUT, refuses other methods, and adds allow-origin to the signed PUT itself', async () => {
+    // Prepare
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'documents/cors.jpg', ContentType: 'image/jpeg' }),
+      { expiresIn: 60 },
+    );
+    // Act
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    const refused = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'DELETE' },
+    });
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { origin: ORIGIN, 'content-type': 'image/jpeg' },
+      body: new Uint8Array(1000),
+    });
+    const unsigned = await fetch(`${s3.endpoint}/${BUCKET}/documents/cors.jpg`, {
+      method: 'PUT',
+      headers: { origin: ORIGIN },
+      body: new Uint8Array(10),
+    });
+    // Assess
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('PUT');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(refused.status).toBe(403);
+    expect(put.status).toBe(200);
+    expect(put.headers.get('access-control-allow-origin')).toBe('*');
+    expect(put.headers.get('access-control-expose-headers')).toBe('ETag');
+    expect(unsigned.status).toBe(403); // CORS opens the door to browsers, not to unsigned requests
+  });
+});

@@ -4,6 +4,9 @@
  * signature (header or presigned URL, local/sigv4.ts) as S3 checks it. Bodies stream to and from files,
  * so a large upload (S3 takes 5 GiB in one PUT) costs disk, not memory.
  *
+ * Browsers are answered by the documents bucket's CORS rule (core/tables.ts DOCUMENT_UPLOAD_CORS), as S3
+ * answers them: a preflight needs no signature; the request itself does.
+ *
  * Files keep the layout of the embedded engine used before (fauxqs's file store), so an older data dir
  * keeps its documents: `<root>/buckets/<bucket>/objects/<key>.data` and `<key>.meta.json`.
  */
@@ -15,7 +18,45 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { DOCUMENT_UPLOAD_CORS } from '../core/tables.ts';
 import { type Credentials, verifySigV4 } from './sigv4.ts';
+
+const ALLOWED_METHODS: readonly string[] = DOCUMENT_UPLOAD_CORS.allowedMethods;
+
+/**
+ * The bucket's CORS rule: answers a preflight (true: done), or adds the allow headers to a request from a
+ * browser whose method the rule allows.
+ */
+function answerCors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  const allow = {
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': DOCUMENT_UPLOAD_CORS.exposedHeaders.join(','),
+  };
+  const preflight = req.method === 'OPTIONS' ? req.headers['access-control-request-method'] : undefined;
+  if (preflight !== undefined) {
+    req.resume();
+    if (!ALLOWED_METHODS.includes(String(preflight).toUpperCase())) {
+      res.writeHead(403, { 'content-length': '0' }).end();
+      return true;
+    }
+    res
+      .writeHead(200, {
+        ...allow,
+        'access-control-allow-methods': ALLOWED_METHODS.join(','),
+        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? '*'),
+        'access-control-max-age': String(DOCUMENT_UPLOAD_CORS.maxAgeSeconds),
+        'content-length': '0',
+      })
+      .end();
+    return true;
+  }
+  if (ALLOWED_METHODS.includes(req.method ?? '')) {
+    for (const [name, value] of Object.entries(allow)) res.setHeader(name, value);
+  }
+  return false;
+}
 
 /** S3's limit for one PUT. */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
@@ -312,6 +353,7 @@ export async function startS3Engine(options: S3EngineOptions): Promise<S3Engine>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (answerCors(req, res)) return;
     const target = req.url ?? '/';
     const verdict = verifySigV4(
       { method: req.method ?? 'GET', url: target, headers: req.headers },

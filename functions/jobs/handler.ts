@@ -9,7 +9,7 @@ import {
   updateJobState,
 } from '../../core/jobs.ts';
 import { jobParamsSchema, jobStateBodySchema, printerParamsSchema } from '../../core/schemas.ts';
-import { bodyOf, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import { bodyOf, conditional, httpHandler, json, pathOf, principalOf } from '../http.ts';
 
 const ports = awsPorts();
 
@@ -29,7 +29,7 @@ export const handler = httpHandler<'jobs'>({
   'GET /v1/printers/{printerId}/jobs/{jobId}': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId, jobId } = pathOf(jobParamsSchema, event);
-    return json(200, await getJob(ports, principal, printerId, jobId));
+    return conditional(event, json(200, await getJob(ports, principal, printerId, jobId)));
   },
 
   'DELETE /v1/printers/{printerId}/jobs/{jobId}': async (event) => {

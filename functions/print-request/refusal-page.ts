@@ -1,22 +1,12 @@
 /** Screen SC3: what a person in a browser sees when the printer is not accepting jobs. */
 import type { NotAcceptingJobsError } from '../../core/errors.ts';
+import { reasonWords } from '../../core/reason-words.ts';
 import { escapeHtml } from '../http.ts';
-
-/** Plain words for the refusal reasons a person is likely to meet. */
-const REASON_WORDS: Record<string, string> = {
-  paused: 'the printer has paused accepting jobs',
-  offline: 'the printer has been offline for too long',
-  'toner-empty': 'the printer is out of toner',
-  'media-empty': 'the printer is out of paper',
-  'spool-area-full': 'the printer has no room for more jobs',
-  'cover-open': 'a cover of the printer is open',
-  'service-off': 'the printer service has been turned off',
-};
 
 export function refusalPage(error: NotAcceptingJobsError): string {
   const printerId = String(error.details.printerId ?? '');
   const reason = String(error.details.reason ?? '');
-  const words = REASON_WORDS[reason] ?? `the printer reports "${reason}"`;
+  const words = reasonWords(reason);
   return `<!doctype html>
 <html lang="en">
 <head>

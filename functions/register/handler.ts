@@ -1,28 +1,25 @@
 /** PIN registration: the printer starts and polls, the owner claims (claim page + POST /v1/claims). */
 import { awsPorts } from '../../adapters/ports.ts';
 import { bearerSecret, requireOwner } from '../../core/auth.ts';
-import { ENV } from '../../core/config.ts';
 import { UnauthorizedError } from '../../core/errors.ts';
 import { sourceOf } from '../../core/rate-limit.ts';
 import { claimRegistration, pollRegistration, startRegistration } from '../../core/registration.ts';
 import { claimBodySchema, registrationBodySchema, registrationParamsSchema } from '../../core/schemas.ts';
-import { bodyOf, type HttpEvent, header, html, httpHandler, json, pathOf, principalOf } from '../http.ts';
+import {
+  bodyOf,
+  type HttpEvent,
+  header,
+  html,
+  httpHandler,
+  json,
+  pathOf,
+  principalOf,
+  publicBaseUrl,
+  stagePrefix,
+} from '../http.ts';
 import { claimPage } from './claim-page.ts';
 
 const ports = awsPorts();
-
-/** `/prod` on a named stage, '' on `$default`: the path prefix links on pages must carry. */
-function stagePrefix(event: HttpEvent): string {
-  const stage = event.requestContext.stage;
-  return stage && stage !== '$default' ? `/${stage}` : '';
-}
-
-/** Links the cloud hands out: PUBLIC_API_URL, else the URL this request came in on. */
-function publicBase(event: HttpEvent): string {
-  const configured = process.env[ENV.publicApiUrl];
-  if (configured) return configured.replace(/\/+$/, '');
-  return `https://${event.requestContext.domainName}${stagePrefix(event)}`;
-}
 
 function claimPageResponse(event: HttpEvent, registrationId: string | undefined) {
   return html(200, claimPage({ registrationId, claimsPath: `${stagePrefix(event)}/v1/claims` }));
@@ -35,7 +32,7 @@ export const handler = httpHandler<'register'>({
     return json(201, {
       registrationId: started.registrationId,
       pin: started.pin,
-      claimUrl: `${publicBase(event)}/claim/${started.registrationId}`,
+      claimUrl: `${publicBaseUrl(event)}/claim/${started.registrationId}`,
       pollToken: started.pollToken,
       expiresAt: started.expiresAt,
       interval: started.interval,

@@ -53,9 +53,13 @@ export const handler = httpHandler<'terminal'>({
     const { printerId } = pathOf(printerParamsSchema, event);
     // The body is optional (the contract's form sends none).
     const body = bodyBytes(event).length ? bodyOf(shareKeyBodySchema, event) : {};
+    const created = await createShareKey(ports, principal, printerId, body, ippBaseOf(publicBaseUrl(event)));
+    // The key rides in the fragment: browsers never send it to a server, a log or a Referer.
+    const inviteUrl = `${publicBaseUrl(event)}/#invite=${created.shareKey}`;
     return json(
       201,
-      await createShareKey(ports, principal, printerId, body, ippBaseOf(publicBaseUrl(event))),
+      { ...created, inviteUrl },
+      { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
     );
   },
 

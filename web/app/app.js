@@ -1,0 +1,678 @@
+// cloudprint web app: sign in, print with progress, follow jobs, and (owner) printers and invites.
+import { ApiError, api, DIRECT_LIMIT_BYTES, keyStore, postDocument, uploadDocument } from './api.js';
+import { qrSvg } from './qr.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** Builds an element; strings become text nodes (never HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    else if (name === 'class') el.className = value;
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child);
+  return el;
+}
+
+const state = {
+  role: null, // 'owner' | 'share'
+  printers: [],
+  /** keyId → label, for the owner's job list */
+  labels: new Map(),
+  sharedFiles: [],
+  words: {},
+  timer: null,
+};
+
+const OPEN_JOB = new Set(['pending', 'pending-held', 'processing', 'processing-stopped']);
+const JOB_WORDS = {
+  pending: 'waiting for the printer',
+  'pending-held': 'held',
+  processing: 'printing',
+  'processing-stopped': 'printing paused',
+  completed: 'printed',
+  aborted: 'failed',
+  canceled: 'canceled',
+};
+
+function reasonText(code) {
+  return state.words[code] ?? `the printer reports "${code}"`;
+}
+
+function sentence(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** What went wrong, for a person. */
+function explain(error) {
+  if (error instanceof ApiError) {
+    if (error.status === 401)
+      return 'This key no longer works: the owner may have removed your access. Ask the printer’s owner for a new invite.';
+    if (error.code === 'not-accepting-jobs')
+      return `The printer is not accepting jobs: ${reasonText(error.body.reason)}. Nothing was printed.`;
+    if (error.status === 404) return 'That printer or job is not there any more, or this key may not see it.';
+    if (error.status === 413) return `Too large: ${error.message}`;
+    if (error.status === 415) return `This kind of file cannot be printed: ${error.message}`;
+    if (error.status === 422) return `The file could not be read: ${error.message}`;
+    return error.message;
+  }
+  return error?.message || String(error);
+}
+
+function setMessage(el, text, kind = '') {
+  el.textContent = text;
+  el.className = `message ${kind}`.trim();
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+function ago(iso) {
+  if (!iso) return 'never';
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 60) return relative.format(seconds, 'second');
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86400) return relative.format(Math.round(seconds / 3600), 'hour');
+  return relative.format(Math.round(seconds / 86400), 'day');
+}
+
+function printerName(printerId) {
+  return state.printers.find((p) => p.printerId === printerId)?.name ?? printerId;
+}
+
+/** One line about a printer for the person about to print. */
+function printerLine(p) {
+  const online = p.online ? 'online' : 'offline';
+  if (p.acceptsNow) return `${p.name} is ${online} and accepting jobs.`;
+  return `${p.name} is ${online} and not accepting jobs: ${reasonText(p.refusalReason)}.`;
+}
+
+// ---------- signing in ----------
+
+/** An invite link carries the key in the fragment: take it, then drop it from the address bar and history. */
+function takeInvite() {
+  const match = /^#invite=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return match[1];
+}
+
+async function roleOf(printers) {
+  // a share key sees exactly one printer and may not list its share keys
+  if (printers.length !== 1) return 'owner';
+  try {
+    await api('GET', `v1/printers/${encodeURIComponent(printers[0].printerId)}/share-keys`);
+    return 'owner';
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return 'share';
+    throw error;
+  }
+}
+
+function showSignIn(message = '', kind = '') {
+  for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
+  $('who').hidden = true;
+  $('signin').hidden = false;
+  setMessage($('signin-message'), message, kind);
+  clearInterval(state.timer);
+}
+
+async function enter(welcome = '') {
+  let printers;
+  try {
+    ({
+      data: { printers },
+    } = await api('GET', 'v1/printers'));
+    state.role = await roleOf(printers);
+  } catch (error) {
+    keyStore.clear();
+    showSignIn(explain(error), 'error');
+    return;
+  }
+  state.printers = printers;
+  $('signin').hidden = true;
+  $('who').hidden = false;
+  $('who-text').textContent = state.role === 'owner' ? 'Signed in as the owner' : 'Signed in with an invite';
+  $('print').hidden = false;
+  $('jobs').hidden = false;
+  $('printers').hidden = state.role !== 'owner';
+  $('jobs-title').textContent = state.role === 'owner' ? 'Jobs on all printers' : 'Your jobs';
+  renderPrinterChoice();
+  if (welcome) setMessage($('print-status'), welcome, 'ok');
+  await refresh();
+  clearInterval(state.timer);
+  state.timer = setInterval(() => {
+    if (document.visibilityState === 'visible') refresh().catch(() => undefined);
+  }, 10_000);
+}
+
+async function refresh() {
+  if (state.role === 'owner') {
+    const { data } = await api('GET', 'v1/printers');
+    state.printers = data.printers;
+    await loadLabels();
+    renderPrinters();
+  }
+  renderPrinterChoice();
+  await refreshJobs();
+}
+
+// ---------- printing ----------
+
+function renderPrinterChoice() {
+  const select = $('print-printer');
+  const chosen = select.value;
+  select.replaceChildren(
+    ...state.printers.map((p) =>
+      h('option', { value: p.printerId, selected: p.printerId === chosen }, p.name),
+    ),
+  );
+  const current = state.printers.find((p) => p.printerId === select.value);
+  const line = $('print-printer-state');
+  line.textContent = current ? printerLine(current) : 'No printer yet.';
+  line.className = `printer-line ${current && !current.acceptsNow ? 'error' : ''}`.trim();
+}
+
+const EXTENSION_TYPES = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+};
+
+/** The Content-Type to send: the browser's, else from the name (desktop browsers leave HEIC untyped). */
+function typeOf(file) {
+  if (file.type) return file.type;
+  const ext = file.name.split('.').pop()?.toLowerCase() ?? '';
+  return EXTENSION_TYPES[ext] ?? '';
+}
+
+function showProgress(label, loaded, total) {
+  $('upload').hidden = false;
+  $('upload-label').textContent = label;
+  const percent = total ? Math.round((loaded / total) * 100) : 0;
+  $('upload-progress').value = percent;
+  $('upload-percent').textContent = `${percent} %`;
+}
+
+function chosenOptions(title) {
+  const form = $('print-form');
+  return {
+    copies: Number(form.copies.value) || 1,
+    media: form.media.value,
+    fit: form.fit.value,
+    color: form.color.value,
+    title: title.slice(0, 200) || 'Untitled',
+  };
+}
+
+async function onPrint(event) {
+  event.preventDefault();
+  const status = $('print-status');
+  const files = [...state.sharedFiles, ...$('print-files').files];
+  $('upload').hidden = true;
+  const printerId = $('print-printer').value;
+  if (!printerId) return setMessage(status, 'There is no printer to print to yet.', 'error');
+  if (files.length === 0) return setMessage(status, 'Choose at least one photo or PDF first.', 'error');
+  const button = $('print-submit');
+  button.disabled = true;
+  try {
+    // Ask first (screen SC3): nothing is uploaded to a printer that would refuse it.
+    setMessage(status, 'Checking the printer…');
+    const { data: printer } = await api('GET', `v1/printers/${encodeURIComponent(printerId)}`);
+    state.printers = state.printers.map((p) => (p.printerId === printerId ? printer : p));
+    renderPrinterChoice();
+    if (!printer.acceptsNow) {
+      setMessage(
+        status,
+        `${printer.name} is not accepting jobs right now: ${reasonText(printer.refusalReason)}. Nothing was uploaded; try again when the printer is back.`,
+        'error',
+      );
+      return;
+    }
+    status.replaceChildren();
+    status.className = 'message';
+    const follow = h('ul', { class: 'follow' });
+    status.append(follow);
+    for (const [i, file] of files.entries()) {
+      const contentType = typeOf(file);
+      const options = chosenOptions(file.name);
+      const label = `Uploading ${file.name} (${i + 1} of ${files.length})`;
+      const progress = (loaded, total) => showProgress(label, loaded, total);
+      showProgress(label, 0, file.size);
+      const answer =
+        file.size > DIRECT_LIMIT_BYTES
+          ? await uploadDocument(printerId, file, contentType, options, progress)
+          : await postDocument(
+              printerId,
+              file,
+              contentType,
+              Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)])),
+              progress,
+            );
+      showProgress(`Uploaded ${file.name}`, 1, 1);
+      const line = h('li', {}, `${options.title}: sent, waiting for the printer.`);
+      follow.append(line);
+      followJob(printerId, answer.jobId, options.title, line);
+    }
+    state.sharedFiles = [];
+    $('print-shared').hidden = true;
+    $('print-files').value = '';
+    await refreshJobs();
+  } catch (error) {
+    $('upload').hidden = true;
+    setMessage(status, explain(error), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Polls the job (ETag: an unchanged job costs a 304) until it is finished, then says how it ended. */
+async function followJob(printerId, jobId, title, line) {
+  let etag = null;
+  let job = null;
+  const deadline = Date.now() + 30 * 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const answer = await api(
+        'GET',
+        `v1/printers/${encodeURIComponent(printerId)}/jobs/${encodeURIComponent(jobId)}`,
+        {
+          headers: etag ? { 'if-none-match': etag } : {},
+        },
+      );
+      if (answer.status !== 304) {
+        job = answer.data;
+        etag = answer.etag;
+        line.textContent = `${title}: ${JOB_WORDS[job.state] ?? job.state}.`;
+      }
+      if (job && !OPEN_JOB.has(job.state)) break;
+    } catch (error) {
+      line.textContent = `${title}: ${explain(error)}`;
+      line.className = 'error';
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  if (!job) return;
+  if (job.state === 'completed') {
+    line.textContent = `Printed: ${title} (${job.pages} ${job.pages === 1 ? 'page' : 'pages'}).`;
+    line.className = 'ok';
+  } else if (job.state === 'aborted' || job.state === 'canceled') {
+    const why = job.reasons.filter((r) => r !== 'none').join(', ');
+    line.textContent = `${sentence(JOB_WORDS[job.state])}: ${title}${why ? ` (${why})` : ''}.`;
+    line.className = 'error';
+  }
+  refreshJobs().catch(() => undefined);
+}
+
+// ---------- jobs ----------
+
+function submitter(job) {
+  if (state.role !== 'owner') return 'you';
+  if (job.submittedBy === 'owner') return 'owner';
+  const keyId = String(job.submittedBy ?? '').replace(/^share:/, '');
+  // the label the job was submitted under outlives the key; a live key's label may have been set later
+  return state.labels.get(keyId) ?? job.submitterLabel ?? 'an invited person';
+}
+
+async function refreshJobs() {
+  const lists = await Promise.all(
+    state.printers.map((p) =>
+      api('GET', `v1/printers/${encodeURIComponent(p.printerId)}/jobs`).then((a) => a.data.jobs),
+    ),
+  );
+  const jobs = lists
+    .flat()
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  $('jobs-empty').hidden = jobs.length > 0;
+  $('jobs-list').replaceChildren(
+    ...jobs.slice(0, 100).map((job) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'title' }, job.title),
+        h(
+          'span',
+          { class: 'meta' },
+          `${sentence(JOB_WORDS[job.state] ?? job.state)} · ${job.pages} ${job.pages === 1 ? 'page' : 'pages'} · ${submitter(job)} · ${printerName(job.printerId)} · `,
+          h('time', { datetime: job.createdAt }, timeFormat.format(new Date(job.createdAt))),
+        ),
+        OPEN_JOB.has(job.state)
+          ? h(
+              'span',
+              { class: 'actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger',
+                  'aria-label': `Cancel ${job.title}`,
+                  onclick: () => cancelJob(job),
+                },
+                'Cancel',
+              ),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+async function cancelJob(job) {
+  try {
+    await api(
+      'DELETE',
+      `v1/printers/${encodeURIComponent(job.printerId)}/jobs/${encodeURIComponent(job.jobId)}`,
+    );
+    setMessage($('print-status'), `Canceled: ${job.title}.`, 'ok');
+  } catch (error) {
+    setMessage($('print-status'), explain(error), 'error');
+  }
+  await refreshJobs();
+}
+
+// ---------- the owner's printers ----------
+
+async function loadLabels() {
+  state.shareKeys = new Map();
+  for (const p of state.printers) {
+    const { data } = await api('GET', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`);
+    state.shareKeys.set(p.printerId, data.shareKeys);
+    for (const key of data.shareKeys) state.labels.set(key.keyId, key.label ?? 'unnamed key');
+  }
+}
+
+function badge(text, good) {
+  return h('span', { class: `state ${good ? 'good' : 'bad'}` }, text);
+}
+
+/** What the printer reports (printer-client: toner in %, paper in sheets, free memory in MB). */
+const SUPPLIES = {
+  toner: { label: 'Toner', unit: '%', bar: true, low: 15 },
+  ink: { label: 'Ink', unit: '%', bar: true, low: 15 },
+  paper: { label: 'Paper', unit: 'sheets', bar: false, low: 10 },
+  memoryMb: { label: 'Memory', unit: 'MB free', bar: false, low: 16 },
+};
+
+function supplyRows(supplies) {
+  const entries = Object.entries(supplies ?? {});
+  if (entries.length === 0) return 'not reported';
+  return entries.map(([name, raw]) => {
+    const kind = SUPPLIES[name] ?? { label: sentence(name), unit: '', bar: false, low: -1 };
+    const level = Number(raw);
+    const id = `supply-${name}-${Math.random().toString(36).slice(2, 8)}`;
+    const low = level <= kind.low;
+    return h(
+      'div',
+      { class: 'supply' },
+      h('span', { id }, kind.label),
+      kind.bar
+        ? h(
+            'meter',
+            {
+              min: 0,
+              max: 100,
+              low: kind.low + 1,
+              high: 40,
+              optimum: 100,
+              value: Math.max(0, Math.min(100, level)),
+              'aria-labelledby': id,
+            },
+            `${level} %`,
+          )
+        : h('span', { class: low ? 'low' : '' }, low ? 'low' : ''),
+      h('span', { class: `amount ${low ? 'low' : ''}`.trim() }, `${level} ${kind.unit}`.trim()),
+    );
+  });
+}
+
+function printerCard(p) {
+  const acceptance = p.acceptsNow
+    ? 'Yes'
+    : `No: ${reasonText(p.refusalReason)}${p.refusalReason === p.acceptingReason ? ` (set by the ${p.acceptingSetBy}, ${ago(p.acceptingSetAt)})` : ''}`;
+  const reasons = (p.reasons ?? []).filter((r) => r !== 'none');
+  const headingId = `printer-${p.printerId}`;
+  const graceId = `grace-${p.printerId}`;
+  const labelId = `invite-label-${p.printerId}`;
+  const invite = h('div', { class: 'invite', hidden: true, 'aria-live': 'polite' });
+  const keys = state.shareKeys?.get(p.printerId) ?? [];
+  return h(
+    'article',
+    { class: 'printer-card', 'aria-labelledby': headingId },
+    h(
+      'h3',
+      { id: headingId },
+      p.name,
+      badge(p.online ? 'online' : 'offline', p.online),
+      badge(p.acceptsNow ? 'accepting jobs' : 'not accepting jobs', p.acceptsNow),
+    ),
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'Accepting jobs'),
+      h('dd', {}, acceptance),
+      h('dt', {}, 'State'),
+      h('dd', {}, `${sentence(p.state)}${reasons.length ? `: ${reasons.map(reasonText).join('; ')}` : ''}`),
+      h('dt', {}, 'Supplies'),
+      h('dd', {}, supplyRows(p.supplies)),
+      h('dt', {}, 'Last seen'),
+      h('dd', {}, p.lastSeenAt ? h('time', { datetime: p.lastSeenAt }, ago(p.lastSeenAt)) : 'never'),
+      p.name === p.printerId ? null : [h('dt', {}, 'Printer id'), h('dd', {}, p.printerId)],
+    ),
+    p.acceptsNow || p.refusalReason !== 'paused' || p.acceptingSetBy !== 'cloud'
+      ? null
+      : h(
+          'p',
+          { class: 'hint' },
+          'Turn the cloud service on at the printer (its own settings page) so that it accepts jobs.',
+        ),
+    h(
+      'form',
+      { class: 'row', onsubmit: (e) => saveGrace(e, p) },
+      h(
+        'div',
+        {},
+        h('label', { for: graceId }, 'Stop accepting after offline for (hours, empty = never)'),
+        h('input', {
+          id: graceId,
+          name: 'grace',
+          type: 'number',
+          min: 1,
+          max: 8760,
+          inputmode: 'numeric',
+          value: p.offlineGraceHours ?? '',
+        }),
+      ),
+      h('button', { type: 'submit', class: 'secondary' }, 'Save'),
+    ),
+    h('h4', {}, 'People who may print'),
+    keys.length
+      ? h(
+          'ul',
+          { class: 'keys' },
+          keys.map((key) =>
+            h(
+              'li',
+              {},
+              h(
+                'span',
+                {},
+                `${key.label ?? 'unnamed key'} · since ${timeFormat.format(new Date(key.createdAt))}`,
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger key-action',
+                  'aria-label': `Revoke ${key.label ?? key.keyId}`,
+                  onclick: () => revokeKey(p, key),
+                },
+                'Revoke',
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'hint' }, 'Nobody else yet.'),
+    h(
+      'form',
+      { class: 'row', onsubmit: (e) => createInvite(e, p, invite) },
+      h(
+        'div',
+        {},
+        h('label', { for: labelId }, 'Invite someone (their name)'),
+        h('input', { id: labelId, name: 'label', required: true, maxlength: 100, autocomplete: 'off' }),
+      ),
+      h('button', { type: 'submit', class: 'secondary' }, 'Create invite'),
+    ),
+    invite,
+  );
+}
+
+function renderPrinters() {
+  const list = $('printers-list');
+  list.replaceChildren(
+    ...(state.printers.length
+      ? state.printers.map(printerCard)
+      : [h('p', { class: 'hint' }, 'No printers yet: add one with its PIN below.')]),
+  );
+}
+
+async function saveGrace(event, p) {
+  event.preventDefault();
+  const value = event.target.grace.value.trim();
+  try {
+    await api('PATCH', `v1/printers/${encodeURIComponent(p.printerId)}`, {
+      body: { offlineGraceHours: value === '' ? null : Number(value) },
+    });
+    await refresh();
+  } catch (error) {
+    setMessage($('claim-message'), explain(error), 'error');
+  }
+}
+
+async function createInvite(event, p, box) {
+  event.preventDefault();
+  const label = event.target.label.value.trim();
+  try {
+    const { data } = await api('POST', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`, {
+      body: { label },
+    });
+    await refresh();
+    // the card was drawn again: show the invite in the new one
+    const card = document.getElementById(`printer-${p.printerId}`)?.closest('article');
+    const target = card?.querySelector('.invite') ?? box;
+    target.hidden = false;
+    target.replaceChildren(
+      h(
+        'p',
+        {},
+        `Invite for ${label}: send this link, or let them scan the code. Anyone with it may print to ${p.name}.`,
+      ),
+      h('a', { href: data.inviteUrl, class: 'invite-link', rel: 'noreferrer' }, data.inviteUrl),
+      qrSvg(data.inviteUrl, `QR code of the invite for ${label}`),
+    );
+  } catch (error) {
+    setMessage($('claim-message'), explain(error), 'error');
+  }
+}
+
+async function revokeKey(p, key) {
+  try {
+    await api(
+      'DELETE',
+      `v1/printers/${encodeURIComponent(p.printerId)}/share-keys/${encodeURIComponent(key.keyId)}`,
+    );
+    setMessage($('claim-message'), `${key.label ?? 'The key'} may no longer print to ${p.name}.`, 'ok');
+  } catch (error) {
+    setMessage($('claim-message'), explain(error), 'error');
+  }
+  await refresh();
+}
+
+async function onClaim(event) {
+  event.preventDefault();
+  const message = $('claim-message');
+  try {
+    const { data } = await api('POST', 'v1/claims', { body: { pin: $('claim-pin').value.trim() } });
+    $('claim-pin').value = '';
+    setMessage(
+      message,
+      `Printer ${data.printerId} is yours. Next, at the printer: turn its cloud service on (the printer’s own settings page). Until then it does not accept jobs.`,
+      'ok',
+    );
+    await refresh();
+  } catch (error) {
+    setMessage(
+      message,
+      error instanceof ApiError && error.code === 'wrong-pin'
+        ? `Wrong PIN. ${error.message}`
+        : explain(error),
+      'error',
+    );
+  }
+}
+
+// ---------- shared files (the share sheet, through the service worker) ----------
+
+async function takeSharedFiles() {
+  if (location.hash !== '#shared' || !('caches' in window)) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  const cache = await caches.open('cloudprint-shared');
+  const files = [];
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    if (!response) continue;
+    const blob = await response.blob();
+    const name = decodeURIComponent(response.headers.get('x-file-name') ?? 'shared');
+    files.push(new File([blob], name, { type: response.headers.get('content-type') ?? blob.type }));
+    await cache.delete(request);
+  }
+  state.sharedFiles = files;
+  if (files.length) {
+    const hint = $('print-shared');
+    hint.hidden = false;
+    hint.textContent = `Shared with cloudprint: ${files.map((f) => f.name).join(', ')}. Choose the options and press Print.`;
+  }
+}
+
+// ---------- start ----------
+
+async function start() {
+  $('signin-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    keyStore.set($('signin-key').value.trim());
+    $('signin-key').value = '';
+    await enter();
+  });
+  $('sign-out').addEventListener('click', () => {
+    keyStore.clear();
+    showSignIn('Signed out. The key was removed from this browser.');
+  });
+  $('print-form').addEventListener('submit', onPrint);
+  $('print-printer').addEventListener('change', renderPrinterChoice);
+  $('claim-form').addEventListener('submit', onClaim);
+
+  state.words = await fetch('app/reasons.json')
+    .then((r) => r.json())
+    .catch(() => ({}));
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => undefined);
+  const invite = takeInvite();
+  if (invite) keyStore.set(invite);
+  await takeSharedFiles();
+  if (keyStore.get()) await enter(invite ? 'Welcome! You can print now.' : '');
+  else showSignIn();
+  document.body.dataset.ready = 'true';
+}
+
+start();
