@@ -29,13 +29,16 @@ export const HANDLERS = {
 
 export type HandlerName = keyof typeof HANDLERS;
 
+/** Handlers started by something other than an HTTP route (the WebSocket API, the webhooks table's stream). */
+export const NON_HTTP_HANDLERS = ['connect', 'webhook-delivery'] as const satisfies readonly HandlerName[];
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpRoute {
   method: HttpMethod;
   /** API Gateway route path, `{name}` for a path parameter. */
   path: string;
-  fn: Exclude<HandlerName, 'connect' | 'webhook-delivery'>;
+  fn: Exclude<HandlerName, (typeof NON_HTTP_HANDLERS)[number]>;
 }
 
 export const HTTP_ROUTES = [

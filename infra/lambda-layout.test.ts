@@ -128,6 +128,33 @@ function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
 }
 
+/**
+ * A DynamoDB stream batch as the webhooks table's stream delivers it (NEW_IMAGE): a webhook item, not a
+ * delivery, so the handler reads it and has nothing to send (no AWS call).
+ */
+function webhookStreamEvent(): Record<string, unknown> {
+  return {
+    Records: [
+      {
+        eventID: '1',
+        eventName: 'INSERT',
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'us-east-1',
+        dynamodb: {
+          Keys: { pk: { S: 'webhook' }, sk: { S: 'wh_1' } },
+          NewImage: { pk: { S: 'webhook' }, sk: { S: 'wh_1' } },
+          SequenceNumber: '111',
+          SizeBytes: 26,
+          StreamViewType: 'NEW_IMAGE',
+        },
+        eventSourceARN:
+          'arn:aws:dynamodb:us-east-1:123456789012:table/webhooks/stream/2026-01-01T00:00:00.000',
+      },
+    ],
+  };
+}
+
 /** The HTTP API fixture, addressed to the function's first route (path parameters filled in). */
 function httpEvent(fn: string): Record<string, unknown> {
   const route = HTTP_ROUTES.find((r) => r.fn === fn);
@@ -176,6 +203,7 @@ function webSocketMessageEvent(): Record<string, unknown> {
 function eventFor(name: (typeof FUNCTION_NAMES)[number]): Record<string, unknown> {
   if (name === 'authorizer') return fixture('websocket-connect-authorizer-request.json');
   if (name === 'connect') return webSocketMessageEvent();
+  if (name === 'webhook-delivery') return webhookStreamEvent();
   return httpEvent(name);
 }
 
@@ -294,6 +322,7 @@ describe('each function in a Lambda-like layout (var/task, opt)', () => {
         return;
       }
       expect(outcome.outcome, JSON.stringify(outcome)).toBe('returned');
+      if (name === 'webhook-delivery') return; // a stream consumer answers nothing
       expect(typeof outcome.result?.statusCode, JSON.stringify(outcome)).toBe('number');
       if (name === 'print-request') {
         expect(

@@ -224,9 +224,13 @@ describe('fifth embodiment (figure 8): the printer stops acceptance when a resou
   it('error state: stops with the error reason, resumes when cleared', async () => {
     const { printer, control } = await onlinePrinter('E5-error');
     await control.status('stopped', ['cover-open']);
-    const stopped = await owner.waitForAccepting('E5-error', false);
+    const stopped = await owner.waitForPrinter(
+      'E5-error',
+      (p) => !p.acceptingJobs && p.state === 'stopped',
+      'not accepting, stopped',
+    );
     expect(stopped.acceptingReason).toBe('cover-open');
-    expect(stopped.state).toBe('stopped');
+    expect(stopped.reasons).toContain('cover-open');
     await expectRefused('E5-error', 'cover-open');
 
     await control.status('idle', []);

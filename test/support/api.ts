@@ -91,12 +91,27 @@ export class Terminal {
   }
 
   waitForAccepting(printerId: string, accepting: boolean, timeoutMs = 20_000) {
+    return this.waitForPrinter(
+      printerId,
+      (p) => p.acceptingJobs === accepting,
+      `acceptingJobs=${accepting}`,
+      timeoutMs,
+    );
+  }
+
+  /** The printer's acceptance and its status arrive as separate requests: wait for what the test needs. */
+  waitForPrinter(
+    printerId: string,
+    wanted: (printer: PrinterView) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ) {
     return waitFor(
       async () => {
         const printer = await this.printer(printerId);
-        return printer && printer.acceptingJobs === accepting ? printer : undefined;
+        return printer && wanted(printer) ? printer : undefined;
       },
-      { timeoutMs, what: `${printerId} acceptingJobs=${accepting}` },
+      { timeoutMs, what: `${printerId} ${what}` },
     );
   }
 }
