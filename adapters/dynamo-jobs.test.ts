@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { JobRecord } from '../core/job.ts';
 import { OPEN_JOBS_INDEX } from '../core/tables.ts';
+import { buildJob } from '../core/testing/builders.ts';
 import { type Engine, engineEnvironment, startDynamo, startS3 } from '../local/engines.ts';
 import { DOCUMENTS_BUCKET } from '../local/names.ts';
 import { documentClient } from './aws-clients.ts';
@@ -35,25 +36,7 @@ afterAll(async () => {
 });
 
 function job(printerId: string, n: number, createdAt = '2026-03-01T00:00:00.000Z'): JobRecord {
-  const jobId = `j${String(n).padStart(4, '0')}`;
-  return {
-    printerId,
-    jobId,
-    state: 'pending',
-    reasons: [],
-    title: jobId,
-    format: 'application/pdf',
-    sourceFormat: 'application/pdf',
-    pages: 1,
-    copies: 1,
-    options: { copies: 1, media: 'iso_a4_210x297mm', fit: 'fit', color: 'color' },
-    documentKey: `documents/${printerId}/${jobId}.pdf`,
-    size: 10,
-    createdAt,
-    updatedAt: createdAt,
-    leaseExpiresAt: null,
-    submittedBy: 'owner',
-  };
+  return buildJob({ printerId, jobId: `j${String(n).padStart(4, '0')}`, createdAt, leaseExpiresAt: null });
 }
 
 const at = '2026-03-02T00:00:00.000Z';

@@ -5,6 +5,7 @@ import { finishJob } from './finish-job.ts';
 import type { JobRecord } from './job.ts';
 import { cancelJob, fetchJob, getJob, listFetchable, updateJobState } from './jobs.ts';
 import { FETCHABLE_DAYS, finishedExpiresAtEpoch } from './retention.ts';
+import { buildJob } from './testing/builders.ts';
 import { type MemoryPorts, memoryPorts } from './testing/memory-ports.ts';
 
 const printer: Principal = { kind: 'access', printerId: 'P1' };
@@ -12,24 +13,7 @@ const owner: Principal = { kind: 'owner' };
 const DAY = 24 * 3600 * 1000;
 
 function job(jobId: string, createdAt: string): JobRecord {
-  return {
-    printerId: 'P1',
-    jobId,
-    state: 'pending',
-    reasons: [],
-    title: jobId,
-    format: 'application/pdf',
-    sourceFormat: 'application/pdf',
-    pages: 1,
-    copies: 1,
-    options: { copies: 1, media: 'iso_a4_210x297mm', fit: 'fit', color: 'color' },
-    documentKey: `documents/P1/${jobId}.pdf`,
-    size: 1,
-    createdAt,
-    updatedAt: createdAt,
-    expiresAtEpoch: 9_999_999_999,
-    submittedBy: 'owner',
-  };
+  return buildJob({ jobId, createdAt, size: 1, expiresAtEpoch: 9_999_999_999 });
 }
 
 /** A printer with job `j1` (created now) and its document. */

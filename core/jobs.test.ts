@@ -4,28 +4,13 @@ import { ConflictError, NotFoundError } from './errors.ts';
 import type { JobRecord } from './job.ts';
 import { cancelJob, fetchJob, getJob, listFetchable, listForTerminal, updateJobState } from './jobs.ts';
 import { FETCHABLE_DAYS, FINISHED_JOB_DAYS } from './retention.ts';
+import { buildJob } from './testing/builders.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const printer: Principal = { kind: 'access', printerId: 'P1' };
 
 function job(jobId: string, at: string): JobRecord {
-  return {
-    printerId: 'P1',
-    jobId,
-    state: 'pending',
-    reasons: [],
-    title: jobId,
-    format: 'application/pdf',
-    sourceFormat: 'image/jpeg',
-    pages: 1,
-    copies: 1,
-    options: { copies: 1, media: 'iso_a4_210x297mm', fit: 'fit', color: 'color' },
-    documentKey: `documents/P1/${jobId}.pdf`,
-    size: 10,
-    createdAt: at,
-    updatedAt: at,
-    submittedBy: 'owner',
-  };
+  return buildJob({ jobId, createdAt: at, sourceFormat: 'image/jpeg' });
 }
 
 async function prepared() {

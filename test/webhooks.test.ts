@@ -226,6 +226,7 @@ describe('webhooks on the local cloud', () => {
       'shop',
       '--json',
     );
+    expect(added.code, added.out).toBe(0); // the CLI's own words when the cloud refused
     const { webhookId } = JSON.parse(added.out) as { webhookId: string };
     await api('PUT', `/v1/printers/${printerId}/status`, {
       token: accessToken,

@@ -10,6 +10,7 @@ import { ConditionFailedError } from '../errors.ts';
 import type { JobRecord } from '../job.ts';
 import type { CredentialStore, GuardStore, JobStore, PrinterStore, RegistrationStore } from '../ports.ts';
 import type { RegistrationRecord } from '../registration-record.ts';
+import { buildJob } from './builders.ts';
 
 const uid = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
 
@@ -235,24 +236,7 @@ export function printerStoreContract(name: string, make: () => PrinterStore): vo
 }
 
 function job(printerId: string, jobId: string, createdAt = T0): JobRecord {
-  return {
-    printerId,
-    jobId,
-    state: 'pending',
-    reasons: [],
-    title: jobId,
-    format: 'application/pdf',
-    sourceFormat: 'application/pdf',
-    pages: 1,
-    copies: 1,
-    options: { copies: 1, media: 'iso_a4_210x297mm', fit: 'fit', color: 'color' },
-    documentKey: `documents/${printerId}/${jobId}.pdf`,
-    size: 10,
-    createdAt,
-    updatedAt: createdAt,
-    submittedBy: 'owner',
-    expiresAtEpoch: 2_000_000_000,
-  };
+  return buildJob({ printerId, jobId, createdAt, expiresAtEpoch: 2_000_000_000 });
 }
 
 export function jobStoreContract(name: string, make: () => JobStore): void {
