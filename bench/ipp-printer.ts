@@ -244,20 +244,34 @@ Sandboxing Relaxed
     await stop();
     return `private cupsd did not start: ${error instanceof Error ? error.message.slice(0, 300) : error}`;
   }
+  const waitFile = join(dir, 'wait.test');
+  await writeFile(waitFile, WAIT_FOR_JOB);
+  const queueUri = `ipp://${server}/printers/bench`;
   return {
     stop,
     print: async (file) => {
       const t0 = performance.now();
       const sent = await withEnv('lp', ['-d', 'bench', file]);
-      const id = /request id is (\S+)/.exec(sent.output)?.[1];
+      const id = /request id is bench-(\d+)/.exec(sent.output)?.[1];
       if (!id) throw new Error(`lp failed: ${sent.output}`);
-      // the job has left the not-completed list: CUPS sent it and the printer finished it
-      await until(
-        async () => !(await withEnv('lpstat', ['-o', 'bench'])).output.includes(id),
-        `CUPS job ${id}`,
-        60_000,
-      );
+      // completed as CUPS says it: sent to the printer and finished there (aborted fails the bench)
+      const waited = await run('ipptool', ['-T', '60', '-d', `job_id=${id}`, queueUri, waitFile], 90_000);
+      if (waited.code !== 0) throw new Error(`CUPS job ${id} did not complete: ${waited.output.slice(-400)}`);
       return performance.now() - t0;
     },
   };
 }
+
+const WAIT_FOR_JOB = `{
+  NAME "Wait for the job"
+  OPERATION Get-Job-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id $job_id
+  STATUS successful-ok
+  DELAY "0,0.01"
+  EXPECT job-state WITH-VALUE 9 REPEAT-NO-MATCH REPEAT-LIMIT 6000
+}
+`;
