@@ -4,6 +4,7 @@
  *  1. Submit → printed of a one-page JPEG through the cloud vs ipptool straight to ippeveprinter.
  *  2. Throughput, one and ten printers, vs the CUPS queue.
  *  3. What a refused request costs vs an accepted one (ask-first upload and direct body).
+ *  4. Page images: a camera JPEG as it is vs re-encoded; a screenshot as Flate vs JPEG.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { startLocalCloud } from '../local/cloud.ts';
 import { makeJpeg } from '../test/support/flows.ts';
 import { tempDir } from '../test/support/processes.ts';
+import { imageOptionsBench } from './image-options.ts';
 import { installed, startCupsQueue, startIppPrinter } from './ipp-printer.ts';
 import { measureLatency, printLatency } from './latency.ts';
 import { refusalBench } from './refusal.ts';
@@ -111,6 +113,8 @@ console.log('   goal: ≥ 50 jobs/s (≥ 30× the CUPS queue)');
 console.log('');
 await refusalBench(requests, cloud);
 await cloud.stop();
+console.log('');
+await imageOptionsBench(smoke ? 1 : 5);
 console.log('');
 console.log(`bench done${smoke ? ' (smoke)' : ''}`);
 process.exit(0);
