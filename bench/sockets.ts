@@ -129,10 +129,10 @@ export async function socketsBench(count: number, samples: number): Promise<void
     console.log(
       `5. ${count} printer sockets on the local gateway (each its own printer and token), cloud as its own process`,
     );
-    console.log('   | measure                                        | value        | goal        |');
-    console.log('   | ---------------------------------------------- | ------------ | ----------- |');
+    console.log('   | measure                                        | value            | goal        |');
+    console.log('   | ---------------------------------------------- | ---------------- | ----------- |');
     const row = (name: string, value: string, goal = '') =>
-      console.log(`   | ${name.padEnd(46)} | ${value.padEnd(12)} | ${goal.padEnd(11)} |`);
+      console.log(`   | ${name.padEnd(46)} | ${value.padEnd(16)} | ${goal.padEnd(11)} |`);
     row('printers seeded (3 DynamoDB writes each)', `${(seedMs / 1000).toFixed(1)} s`);
     row('sockets connected', `${sockets.length} (${failed} failed)`, String(count));
     row('time to connect them all (64 at a time)', `${(connectMs / 1000).toFixed(1)} s`);
