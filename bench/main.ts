@@ -83,6 +83,9 @@ if (!installed('ippeveprinter') || !installed('ipptool') || !installed('dbus-dae
         let total = 0;
         for (let i = 0; i < count; i++) total += await queue.print(file);
         cups = { perSecond: (count * 1000) / total };
+      } catch (error) {
+        // an anchor that cannot run is reported, not fatal: the cloud's figures still stand
+        cups = `the CUPS queue failed: ${error instanceof Error ? error.message.slice(0, 300) : error}`;
       } finally {
         await queue.stop();
       }
