@@ -1,4 +1,4 @@
-import { PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { convertDocument } from './convert.ts';
@@ -75,7 +75,7 @@ describe('a JPEG photo goes into the PDF as it is', () => {
     }
   });
 
-  it('cuts out EXIF with GPS, XMP, comments, Photoshop APP13 and ICC, and nothing of them reaches the PDF', async () => {
+  it('cuts out EXIF with GPS, XMP, comments and Photoshop APP13; the ICC profile becomes the colour space', async () => {
     // Prepare: sharp writes EXIF (with GPS), XMP and ICC; a comment and an APP13 are spliced in after SOI
     const tagged = await sharp(await quadrants(320, 240))
       .withExif({
@@ -111,10 +111,20 @@ describe('a JPEG photo goes into the PDF as it is', () => {
     for (const leak of ['SECRET', 'Exif', 'GPS', 'xmpmeta', 'Photoshop', 'ICC_PROFILE']) {
       expect(text).not.toContain(leak);
     }
-    const [image] = pdfImages(await PDFDocument.load(result.pdf));
+    const pdf = await PDFDocument.load(result.pdf);
+    const [image] = pdfImages(pdf);
     const stream = Buffer.from(image?.contents ?? []);
     const scans = scansOf(jpeg);
     expect(stream.subarray(stream.length - scans.length).equals(scans)).toBe(true);
+    const colorSpace = image?.dict.lookup(PDFName.of('ColorSpace'), PDFArray);
+    expect(colorSpace?.get(0)).toBe(PDFName.of('ICCBased'));
+    const profile = colorSpace?.lookup(1, PDFRawStream);
+    expect(profile?.dict.get(PDFName.of('N'))?.toString()).toBe('3');
+    const icc = Buffer.from(decodePDFRawStream(profile as PDFRawStream).decode());
+    expect(icc.subarray(36, 40).toString('latin1')).toBe('acsp');
+    expect(icc.equals(Buffer.from((await sharp(jpeg).metadata()).icc ?? []))).toBe(true);
+    const [r, g, b] = colourOnPage(await renderPdfPage(result.pdf), 0.3, 0.65); // turned onto the page: top-left to bottom-left
+    expect(r > 200 && g < 90 && b < 90, `red quadrant rendered ${r},${g},${b}`).toBe(true);
   });
 
   for (const upright of ['portrait', 'landscape'] as const) {

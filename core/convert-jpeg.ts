@@ -9,6 +9,7 @@ import {
   drawObject,
   endPath,
   type PDFDocument,
+  PDFName,
   popGraphicsState,
   pushGraphicsState,
   rectangle,
@@ -101,8 +102,14 @@ export function addJpegPage(
   const upright = uprightSize(info);
   const placement = placeImage(upright, options);
   const box = drawBox(upright, placement);
-  const colorSpace =
-    info.components === 1 ? 'DeviceGray' : info.components === 3 ? 'DeviceRGB' : 'DeviceCMYK';
+  const device = info.components === 1 ? 'DeviceGray' : info.components === 3 ? 'DeviceRGB' : 'DeviceCMYK';
+  // The photo's own profile (Display P3, Adobe RGB, a press CMYK) as its colour space, the device one as fallback
+  const colorSpace = info.icc
+    ? doc.context.obj([
+        PDFName.of('ICCBased'),
+        doc.context.register(doc.context.flateStream(info.icc, { N: info.components, Alternate: device })),
+      ])
+    : device;
   const stream = doc.context.stream(info.stripped, {
     Type: 'XObject',
     Subtype: 'Image',
