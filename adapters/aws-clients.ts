@@ -25,7 +25,17 @@ export function resetSdkCounters(): void {
   sdkCounters.byCommand = {};
 }
 
-type Service = 'dynamodb' | 's3';
+type Service = 'dynamodb' | 's3' | 'push';
+
+/** One SDK call, in performance.now() milliseconds: the benchmark's hop-by-hop trace of a job. */
+export interface SdkCall {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Set to an array to record every SDK call (the benchmark); null (the default) records nothing. */
+export const sdkTrace: { calls: SdkCall[] | null } = { calls: null };
 
 interface StackOwner {
   middlewareStack: {
@@ -42,10 +52,17 @@ interface StackOwner {
 function countOperations(client: StackOwner, service: Service): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      sdkCounters[service]++;
+      if (service !== 'push') sdkCounters[service]++;
       const name = `${service}:${context.commandName ?? 'unknown'}`;
       sdkCounters.byCommand[name] = (sdkCounters.byCommand[name] ?? 0) + 1;
-      return next(args);
+      const calls = sdkTrace.calls;
+      if (!calls) return next(args);
+      const start = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        calls.push({ name, start, end: performance.now() });
+      }
     },
     { step: 'initialize', name: `cloudprintCount-${service}` },
   );
@@ -104,7 +121,10 @@ let management: ApiGatewayManagementApiClient | undefined;
 export function connectionsClient(): ApiGatewayManagementApiClient {
   const endpoint = process.env[ENV.wsCallbackUrl];
   if (!endpoint) throw new Error(`missing configuration ${ENV.wsCallbackUrl}`);
-  management ??= new ApiGatewayManagementApiClient({ endpoint });
+  if (!management) {
+    management = new ApiGatewayManagementApiClient({ endpoint });
+    countOperations(management as unknown as StackOwner, 'push');
+  }
   return management;
 }
 

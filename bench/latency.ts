@@ -1,67 +1,229 @@
-/** Submit → printed → completed, through the real processes, one job at a time. */
-import { stat } from 'node:fs/promises';
+/**
+ * Submit → printed, one job at a time, against the same ippeveprinter the direct print uses: the local
+ * cloud in this process (so its SDK calls can be traced), printer-client as its own process with the
+ * ipp engine, talking to the cloud through a recording proxy (so its requests can be traced).
+ * Every hop of every job is timed; the table gives each hop's median.
+ */
+import { writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
+import { type SdkCall, sdkTrace } from '../adapters/aws-clients.ts';
+import type { LocalCloud } from '../local/cloud.ts';
 import { PrinterControl, Terminal } from '../test/support/api.ts';
-import { makeJpeg, registerByPin } from '../test/support/flows.ts';
-import { startCloud, startPrinter } from '../test/support/processes.ts';
+import { registerByPin } from '../test/support/flows.ts';
+import { type CloudProc, startPrinter, tempDir } from '../test/support/processes.ts';
 import { waitFor } from '../test/support/wait.ts';
+import type { IppPrinter } from './ipp-printer.ts';
 import { ms, percentile } from './stats.ts';
 
-export async function latencyBench(jobs: number): Promise<void> {
-  const cloud = await startCloud();
-  const printer = await startPrinter({ server: cloud.local.apiUrl, printerId: 'bench-1' });
-  try {
-    await registerByPin(cloud, printer);
-    const control = new PrinterControl(printer.uiUrl);
-    const owner = new Terminal(cloud.local.apiUrl, cloud.local.ownerKey);
-    await control.service(true);
-    await owner.waitForAccepting('bench-1', true);
-    const jpeg = await makeJpeg(1200, 900);
+export interface ProxyCall {
+  method: string;
+  path: string;
+  start: number;
+  end: number;
+  /** The job state a printer reported (PUT …/state), read from the request body. */
+  state?: string;
+}
 
-    const written: number[] = [];
-    const completed: number[] = [];
-    for (let i = 0; i < jobs + 3; i++) {
+/** A pass-through HTTP proxy to `target` recording each request's method, path and times. */
+export async function recordingProxy(target: string) {
+  const calls: ProxyCall[] = [];
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const start = performance.now();
+    const reported: Buffer[] = [];
+    if (req.url?.endsWith('/state')) req.on('data', (chunk: Buffer) => reported.push(chunk));
+    const upstream = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => {
+          const state = reported.length
+            ? /"state"\s*:\s*"([\w-]+)"/.exec(Buffer.concat(reported).toString())?.[1]
+            : undefined;
+          calls.push({ method: req.method ?? '', path: req.url ?? '', start, end: performance.now(), state });
+        });
+      },
+    );
+    upstream.on('error', () => {
+      res.writeHead(502).end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** One job's hops, in ms. */
+type Hops = Record<string, number>;
+
+export const HOP_NAMES = [
+  'submit → handler (gateway, event, base64)',
+  'auth + accepting reads (DynamoDB)',
+  'conversion (worker)',
+  'S3 put',
+  'job write (DynamoDB)',
+  'push (@connections POST)',
+  'push → 202 answered',
+  'push → printer lists jobs (WS + client)',
+  'list (GET jobs)',
+  'list → fetch answered (POST fetch)',
+  'fetch → processing reported (journal, download, printer state)',
+  'processing report (PUT state)',
+  'engine: Print-Job and wait (ipptool), journal',
+  'completed report (PUT state)',
+] as const;
+
+function hopsOf(t0: number, t1: number, sdk: SdkCall[], proxy: ProxyCall[], jobId: string): Hops | string {
+  const put = sdk.find((c) => c.name === 's3:PutObjectCommand');
+  const push = sdk.find((c) => c.name.startsWith('push:'));
+  if (!put || !push) return 'no S3 put or push traced';
+  const reads = sdk.filter((c) => c.end <= put.start);
+  const first = reads[0];
+  const lastRead = reads.at(-1);
+  const writes = sdk.filter((c) => c.start >= put.end && c.end <= push.start);
+  const list = proxy.find((c) => c.method === 'GET' && /\/jobs(\?|$)/.test(c.path) && c.start >= push.start);
+  const fetch = proxy.find((c) => c.method === 'POST' && c.path.includes(`/jobs/${jobId}/fetch`));
+  const reports = proxy.filter((c) => c.path.includes(`/jobs/${jobId}/state`));
+  const processing = reports.find((c) => c.state === 'processing');
+  const state = reports.find((c) => c.state === 'completed');
+  if (!first || !lastRead || !list || !fetch || !processing || !state) return 'a hop was not traced';
+  const writeEnd = writes.at(-1)?.end ?? put.end;
+  const hops: Hops = {
+    [HOP_NAMES[0]]: first.start - t0,
+    [HOP_NAMES[1]]: lastRead.end - first.start,
+    [HOP_NAMES[2]]: put.start - lastRead.end,
+    [HOP_NAMES[3]]: put.end - put.start,
+    [HOP_NAMES[4]]: writeEnd - put.end,
+    [HOP_NAMES[5]]: push.end - writeEnd,
+    [HOP_NAMES[6]]: t1 - push.end,
+    [HOP_NAMES[7]]: list.start - push.start,
+    [HOP_NAMES[8]]: list.end - list.start,
+    [HOP_NAMES[9]]: fetch.end - list.end,
+    [HOP_NAMES[10]]: processing.start - fetch.end,
+    [HOP_NAMES[11]]: processing.end - processing.start,
+    [HOP_NAMES[12]]: state.start - processing.end,
+    [HOP_NAMES[13]]: state.end - state.start,
+    printed: state.start - t0,
+    completed: state.end - t0,
+    answered: t1 - t0,
+  };
+  return hops;
+}
+
+export interface LatencyResult {
+  jobs: number;
+  jpegBytes: number;
+  printed: number[];
+  completed: number[];
+  answered: number[];
+  hops: Array<[string, number]>;
+  direct: number[];
+}
+
+/**
+ * `jobs` jobs through the cloud and `jobs` direct prints of the same JPEG, interleaved so both see
+ * the same machine load.
+ */
+export async function measureLatency(
+  jobs: number,
+  ipp: IppPrinter,
+  jpeg: Buffer,
+  cloud: LocalCloud,
+): Promise<LatencyResult> {
+  const dataDir = await tempDir('bench-latency');
+  const proxy = await recordingProxy(cloud.apiUrl);
+  const printerId = 'bench-latency';
+  const printer = await startPrinter({
+    server: proxy.url,
+    printerId,
+    extraArgs: ['--engine', ipp.uri],
+  });
+  const jpegFile = join(dataDir, 'photo.jpg');
+  await writeFile(jpegFile, jpeg);
+  try {
+    await registerByPin({ local: { apiUrl: cloud.apiUrl, ownerKey: cloud.ownerKey } } as CloudProc, printer);
+    const control = new PrinterControl(printer.uiUrl);
+    const owner = new Terminal(cloud.apiUrl, cloud.ownerKey);
+    await control.service(true);
+    await owner.waitForAccepting(printerId, true);
+
+    const all: Hops[] = [];
+    const direct: number[] = [];
+    const warmup = 3;
+    for (let i = 0; i < jobs + warmup; i++) {
+      const directMs = await ipp.printDirect(jpegFile, 'image/jpeg');
+      sdkTrace.calls = [];
       const t0 = performance.now();
-      const answer = await owner.submit('bench-1', jpeg, 'image/jpeg');
+      const answer = await owner.submit(printerId, jpeg, 'image/jpeg');
+      const t1 = performance.now();
       if (answer.status !== 202) throw new Error(`submit failed: ${answer.status} ${answer.text}`);
       const { jobId } = answer.body;
-      const pdf = join(printer.outDir, `${jobId}.json`);
-      await waitFor(async () => ((await stat(pdf).catch(() => null)) ? true : undefined), {
-        intervalMs: 2,
-        timeoutMs: 30_000,
-        what: `job ${jobId} written`,
-      });
-      const t1 = performance.now();
-      await waitFor(
-        async () => ((await owner.job('bench-1', jobId)).body.state === 'completed' ? true : undefined),
-        {
-          intervalMs: 2,
-          timeoutMs: 30_000,
-          what: `job ${jobId} completed`,
-        },
+      // watched at the proxy, in this process: polling the cloud would load the path being measured
+      const state = await waitFor(
+        () => proxy.calls.find((c) => c.path.includes(`/jobs/${jobId}/state`) && c.state === 'completed'),
+        { intervalMs: 1, timeoutMs: 60_000, what: () => `job ${jobId} completed\n${printer.output()}` },
       );
-      const t2 = performance.now();
-      // the first three warm the handlers, as a warm Lambda would be
-      if (i >= 3) {
-        written.push(t1 - t0);
-        completed.push(t2 - t0);
+      const hops = hopsOf(
+        t0,
+        t1,
+        sdkTrace.calls,
+        proxy.calls.filter((c) => c.start >= t0),
+        jobId,
+      );
+      sdkTrace.calls = null;
+      if (typeof hops === 'string') throw new Error(`job ${jobId}: ${hops} (state report at ${state.start})`);
+      // the first jobs warm the handlers and the worker, as a warm Lambda would be
+      if (i >= warmup) {
+        all.push(hops);
+        direct.push(directMs);
       }
     }
-    written.sort((a, b) => a - b);
-    completed.sort((a, b) => a - b);
-    console.log(
-      `1. End-to-end latency, one-page ${jpeg.length} B JPEG (1200×900), ${jobs} jobs, local cloud`,
-    );
-    console.log('   | measure                         | median     | p95        |');
-    console.log('   | ------------------------------- | ---------- | ---------- |');
-    console.log(
-      `   | submit → PDF written            | ${ms(percentile(written, 50)).padEnd(10)} | ${ms(percentile(written, 95)).padEnd(10)} |`,
-    );
-    console.log(
-      `   | submit → job completed in cloud | ${ms(percentile(completed, 50)).padEnd(10)} | ${ms(percentile(completed, 95)).padEnd(10)} |`,
-    );
+    const sorted = (key: string) => all.map((h) => h[key] ?? Number.NaN).sort((a, b) => a - b);
+    return {
+      jobs,
+      jpegBytes: jpeg.length,
+      printed: sorted('printed'),
+      completed: sorted('completed'),
+      answered: sorted('answered'),
+      hops: HOP_NAMES.map((name) => [name, percentile(sorted(name), 50)]),
+      direct: direct.sort((a, b) => a - b),
+    };
   } finally {
     await printer.stop();
-    await cloud.stop();
+    await proxy.close();
   }
+}
+
+export function printLatency(r: LatencyResult): void {
+  const p50 = (s: number[]) => percentile(s, 50);
+  const p95 = (s: number[]) => percentile(s, 95);
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  console.log(
+    `1. Submit → printed, one-page ${r.jpegBytes} B JPEG, ${r.jobs} jobs each way, same ippeveprinter`,
+  );
+  console.log(
+    '   | path                                              | p50        | p95        | p50 ratio | p95 ratio |',
+  );
+  console.log(
+    '   | ------------------------------------------------- | ---------- | ---------- | --------- | --------- |',
+  );
+  const row = (name: string, s: number[], anchor?: number[]) =>
+    console.log(
+      `   | ${name.padEnd(49)} | ${ms(p50(s)).padEnd(10)} | ${ms(p95(s)).padEnd(10)} | ${(anchor ? ratio(p50(s), p50(anchor)) : 'anchor').padEnd(9)} | ${(anchor ? ratio(p95(s), p95(anchor)) : 'anchor').padEnd(9)} |`,
+    );
+  row('ipptool → ippeveprinter, print and wait (direct)', r.direct);
+  row('cloud: submit → 202 answered', r.answered, r.direct);
+  row('cloud: submit → printed (ippeveprinter completed)', r.printed, r.direct);
+  row('cloud: submit → completed in the cloud', r.completed, r.direct);
+  console.log('   goal: submit → printed p50 ≤ 1.5× and p95 ≤ 2× the direct print');
+  console.log('   Where the time goes, hop by hop (median of each hop over the jobs):');
+  for (const [name, value] of r.hops) console.log(`     ${name.padEnd(62)} ${ms(value).padStart(10)}`);
 }

@@ -1,18 +1,132 @@
 /**
- * npm run bench: figures measured side by side in one run, printed as a table and as ratios.
- *  1. End-to-end latency of a one-page JPEG: submit → PDF written by printer-client → job completed,
- *     median and p95 over N jobs, the local cloud and printer-client as separate processes.
- *  2. The cost of a refused print request vs an accepted one for a 4 MB image, on an in-process local
- *     cloud: wall time, CPU time, DynamoDB and S3 operations (counted by an SDK middleware), conversions.
+ * npm run bench: every figure beside its anchor measured in the same run, as ratios, with the machine
+ * described. `--smoke`: a few jobs of each, seconds, only to prove the bench runs (CI).
+ *  1. Submit → printed of a one-page JPEG through the cloud vs ipptool straight to ippeveprinter.
+ *  2. Throughput, one and ten printers, vs the CUPS queue.
+ *  3. What a refused request costs vs an accepted one (ask-first upload and direct body).
+ *  4. Page images: a camera JPEG as it is vs re-encoded; a screenshot as Flate vs JPEG.
  */
-import { latencyBench } from './latency.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalCloud } from '../local/cloud.ts';
+import { makeJpeg } from '../test/support/flows.ts';
+import { tempDir } from '../test/support/processes.ts';
+import { imageOptionsBench } from './image-options.ts';
+import { installed, startCupsQueue, startIppPrinter } from './ipp-printer.ts';
+import { measureLatency, printLatency } from './latency.ts';
 import { refusalBench } from './refusal.ts';
+import { socketsBench } from './sockets.ts';
+import { measureThroughput } from './throughput.ts';
 
-const jobs = Number(process.env.BENCH_JOBS ?? 50);
-const requests = Number(process.env.BENCH_REQUESTS ?? 10);
+const { values } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, sockets: { type: 'string' } },
+  allowPositionals: false,
+});
+const smoke = values.smoke;
+const jobs = Number(process.env.BENCH_JOBS ?? (smoke ? 3 : 30));
+const requests = Number(process.env.BENCH_REQUESTS ?? (smoke ? 2 : 10));
 
-console.log(`cloudprint bench — node ${process.version}, ${new Date().toISOString()}\n`);
-await latencyBench(jobs);
+const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+console.log(
+  `cloudprint bench${smoke ? ' (smoke: a few samples, figures not meaningful)' : ''} — ${new Date().toISOString()}`,
+);
+console.log(
+  `machine: ${availableParallelism()} cpus (${cpus()[0]?.model ?? 'unknown'}), ${gib(totalmem())} memory (${gib(freemem())} free), node ${process.version}, ${process.platform}/${process.arch}`,
+);
+const loadavg = await readFile('/proc/loadavg', 'utf8').catch(() => '');
+if (loadavg)
+  console.log(
+    `load average at start: ${loadavg.split(' ').slice(0, 3).join(' ')} (other work on the machine skews every figure alike)`,
+  );
 console.log('');
-await refusalBench(requests);
+
+if (values.sockets !== undefined) {
+  // goal 5 on its own: the other sections would share the machine with 10,000 sockets
+  await socketsBench(Number(values.sockets), smoke ? 10 : 200);
+  console.log('');
+  console.log(`bench done${smoke ? ' (smoke)' : ''}`);
+  process.exit(0);
+}
+
+// One local cloud in this process for every section: its SDK calls are traced and counted here.
+const cloud = await startLocalCloud({
+  dataDir: await tempDir('bench'),
+  apiPort: 0,
+  wsPort: 0,
+  pollIntervalSeconds: 1,
+  logger: { info: () => {}, error: (m, e) => console.error(m, e ?? '') },
+});
+
+const jpeg = await makeJpeg(1200, 900);
+let directPerSecond: number | undefined;
+let cups: { perSecond: number } | string = 'not run: ippeveprinter / ipptool / dbus-daemon not installed';
+if (!installed('ippeveprinter') || !installed('ipptool') || !installed('dbus-daemon')) {
+  console.log(
+    '1. Submit → printed: not run, ippeveprinter / ipptool / dbus-daemon not installed (Debian cups-ipp-utils)',
+  );
+} else {
+  const ipp = await startIppPrinter();
+  try {
+    const latency = await measureLatency(jobs, ipp, jpeg, cloud);
+    printLatency(latency);
+    directPerSecond = (latency.direct.length * 1000) / latency.direct.reduce((a, b) => a + b, 0);
+    // The CUPS queue: lp to a private cupsd whose queue sends to the same ippeveprinter.
+    const queue = await startCupsQueue(ipp.uri);
+    if (typeof queue === 'string') cups = queue;
+    else {
+      try {
+        const file = join(await tempDir('bench-cups'), 'photo.jpg');
+        await writeFile(file, jpeg);
+        const count = smoke ? 2 : 5;
+        let total = 0;
+        for (let i = 0; i < count; i++) total += await queue.print(file);
+        cups = { perSecond: (count * 1000) / total };
+      } catch (error) {
+        // an anchor that cannot run is reported, not fatal: the cloud's figures still stand
+        cups = `the CUPS queue failed: ${error instanceof Error ? error.message.slice(0, 300) : error}`;
+      } finally {
+        await queue.stop();
+      }
+    }
+  } finally {
+    await ipp.stop();
+  }
+}
+console.log('');
+
+const throughputJobs = smoke ? 6 : 200;
+const one = await measureThroughput(cloud, 1, throughputJobs, 8, jpeg, 'one');
+const ten = await measureThroughput(cloud, 10, throughputJobs, 8, jpeg, 'ten');
+const perSecond = (n: number) => `${n.toFixed(1)} jobs/s`;
+const cupsRate = typeof cups === 'string' ? undefined : cups.perSecond;
+console.log(
+  `2. Throughput, ${throughputJobs} one-page ${jpeg.length} B JPEG jobs, 8 submitted at a time, printer-clients with the file engine`,
+);
+console.log(
+  '   | path                                        | jobs/s       | × CUPS queue | × ipptool direct |',
+);
+console.log(
+  '   | ------------------------------------------- | ------------ | ------------ | ---------------- |',
+);
+const tRow = (name: string, rate: number | undefined) =>
+  console.log(
+    `   | ${name.padEnd(43)} | ${(rate === undefined ? 'not run' : perSecond(rate)).padEnd(12)} | ${(rate && cupsRate ? `${(rate / cupsRate).toFixed(1)}×` : '—').padEnd(12)} | ${(rate && directPerSecond ? `${(rate / directPerSecond).toFixed(2)}×` : '—').padEnd(16)} |`,
+  );
+tRow('CUPS queue → ippeveprinter (lp, one by one)', cupsRate);
+tRow('ipptool → ippeveprinter (one by one)', directPerSecond);
+tRow('cloud, 1 printer: accepted (202)', one.acceptedPerSecond);
+tRow('cloud, 1 printer: completed', one.completedPerSecond);
+tRow('cloud, 10 printers: accepted (202)', ten.acceptedPerSecond);
+tRow('cloud, 10 printers: completed', ten.completedPerSecond);
+if (typeof cups === 'string') console.log(`   CUPS queue: ${cups}`);
+console.log('   goal: ≥ 50 jobs/s (≥ 30× the CUPS queue)');
+console.log('');
+await refusalBench(requests, cloud);
+await cloud.stop();
+console.log('');
+await imageOptionsBench(smoke ? 1 : 5);
+console.log('');
+console.log(`bench done${smoke ? ' (smoke)' : ''}`);
 process.exit(0);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { resetSdkCounters, sdkCounters } from '../adapters/aws-clients.ts';
 import { conversionCount } from '../core/convert.ts';
-import { startLocalCloud } from '../local/cloud.ts';
+import { type LocalCloud, startLocalCloud } from '../local/cloud.ts';
 import { median, ms } from './stats.ts';
 
 export interface Sample {
@@ -76,12 +76,24 @@ export interface RefusalCost {
   photoBytes: number;
   accepted: Sample[];
   refused: Sample[];
+  /** The ask-first path: upload request, PUT to the URL, job from the upload. */
+  askFirstAccepted: Sample[];
+  /** The ask-first path refused: only the upload request `{contentType, size}`, answered 503. */
+  askFirstRefused: Sample[];
 }
 
-/** Registers a printer through the PIN flow, then submits the same photo while accepting and while not. */
-export async function measureRefusalCost(requests: number, photoBytes: number): Promise<RefusalCost> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'cloudprint-bench-'));
-  const cloud = await startLocalCloud({ dataDir, apiPort: 0, wsPort: 0 });
+/**
+ * Registers a printer through the PIN flow, then submits the same photo while accepting and while not,
+ * with the body and ask-first. `shared`: a local cloud already running in this process (the SDK clients
+ * are made once per process, so a bench runs one in-process cloud).
+ */
+export async function measureRefusalCost(
+  requests: number,
+  photoBytes: number,
+  shared?: LocalCloud,
+): Promise<RefusalCost> {
+  const dataDir = shared ? '' : await mkdtemp(join(tmpdir(), 'cloudprint-bench-'));
+  const cloud = shared ?? (await startLocalCloud({ dataDir, apiPort: 0, wsPort: 0 }));
   try {
     const api = cloud.apiUrl;
     const printerId = 'bench-refusal';
@@ -117,44 +129,97 @@ export async function measureRefusalCost(requests: number, photoBytes: number): 
       return res.status;
     };
 
+    const askUpload = () =>
+      fetch(`${api}/v1/printers/${printerId}/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cloud.ownerKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/jpeg', size: photo.length }),
+      });
+    const askFirstRefusedOnce = async () => {
+      const res = await askUpload();
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const askFirstAcceptedOnce = async () => {
+      const ticket = await askUpload();
+      const body = (await ticket.json()) as {
+        uploadId: string;
+        url: string;
+        headers: Record<string, string>;
+      };
+      if (ticket.status !== 201) return ticket.status;
+      const put = await fetch(body.url, { method: 'PUT', headers: body.headers, body: photo });
+      await put.arrayBuffer();
+      if (!put.ok) return put.status;
+      return json(`${api}/v1/printers/${printerId}/jobs`, 'POST', cloud.ownerKey, {
+        uploadId: body.uploadId,
+      }).then(
+        () => 202,
+        () => 500,
+      );
+    };
+
     await setAccepting(true);
     await submit(); // warm-up: module load, first conversion
+    await askFirstAcceptedOnce();
     const accepted: Sample[] = [];
     for (let i = 0; i < requests; i++) accepted.push(await measure(submit));
+    const askFirstAccepted: Sample[] = [];
+    for (let i = 0; i < requests; i++) askFirstAccepted.push(await measure(askFirstAcceptedOnce));
     await setAccepting(false);
     await submit();
+    await askFirstRefusedOnce();
     const refused: Sample[] = [];
     for (let i = 0; i < requests; i++) refused.push(await measure(submit));
-    return { photoBytes: photo.length, accepted, refused };
+    const askFirstRefused: Sample[] = [];
+    for (let i = 0; i < requests; i++) askFirstRefused.push(await measure(askFirstRefusedOnce));
+    return { photoBytes: photo.length, accepted, refused, askFirstAccepted, askFirstRefused };
   } finally {
-    await cloud.stop();
+    if (!shared) await cloud.stop();
   }
 }
 
-export async function refusalBench(requests: number): Promise<void> {
-  const { photoBytes, accepted, refused } = await measureRefusalCost(requests, 4 * 1024 * 1024);
+export async function refusalBench(requests: number, cloud?: LocalCloud): Promise<void> {
+  const { photoBytes, accepted, refused, askFirstAccepted, askFirstRefused } = await measureRefusalCost(
+    requests,
+    4 * 1024 * 1024,
+    cloud,
+  );
   if (accepted.some((s) => s.status !== 202)) throw new Error('an accepted request did not answer 202');
+  if (askFirstAccepted.some((s) => s.status !== 202))
+    throw new Error('an accepted upload job did not answer 202');
   if (refused.some((s) => s.status !== 503)) throw new Error('a refused request did not answer 503');
+  if (askFirstRefused.some((s) => s.status !== 503))
+    throw new Error('a refused upload request did not answer 503');
 
+  const ratio = (a: number, r: number) => (r === 0 ? (a === 0 ? '—' : '∞') : `${(a / r).toFixed(1)}×`);
   const row = (name: string, pick: (s: Sample) => number, format: (n: number) => string) => {
-    const a = median(accepted.map(pick));
-    const r = median(refused.map(pick));
-    const ratio = r === 0 ? (a === 0 ? '—' : '∞') : `${(a / r).toFixed(1)}×`;
+    const [a, r, aa, ar] = [accepted, refused, askFirstAccepted, askFirstRefused].map((s) =>
+      median(s.map(pick)),
+    ) as [number, number, number, number];
     console.log(
-      `   | ${name.padEnd(22)} | ${format(a).padStart(12)} | ${format(r).padStart(12)} | ${ratio.padStart(16)} |`,
+      `   | ${name.padEnd(22)} | ${format(a).padStart(10)} | ${format(r).padStart(10)} | ${ratio(a, r).padStart(7)} | ${format(aa).padStart(10)} | ${format(ar).padStart(10)} | ${ratio(aa, ar).padStart(7)} | ${ratio(a, ar).padStart(18)} |`,
     );
   };
   const count = (n: number) => String(n);
   console.log(
-    `2. A refused print request vs an accepted one, ${(photoBytes / 1024 / 1024).toFixed(2)} MB JPEG, median of ${requests} each`,
+    `3. A refused print request vs an accepted one, ${(photoBytes / 1024 / 1024).toFixed(2)} MB JPEG, median of ${requests} each`,
   );
-  console.log('   | measure                | accepted     | refused      | accepted/refused |');
-  console.log('   | ---------------------- | ------------ | ------------ | ---------------- |');
+  console.log(
+    '   | measure                | body: acc. | body: ref. | ratio   | ask: acc.  | ask: ref.  | ratio   | body acc./ask ref. |',
+  );
+  console.log(
+    '   | ---------------------- | ---------- | ---------- | ------- | ---------- | ---------- | ------- | ------------------ |',
+  );
   row('wall time', (s) => s.wallMs, ms);
   row('CPU time (whole cloud)', (s) => s.cpuMs, ms);
   row('DynamoDB operations', (s) => s.dynamodb, count);
   row('S3 operations', (s) => s.s3, count);
   row('conversions', (s) => s.conversions, count);
+  console.log(
+    '   body = the document in the print request; ask = the upload request {contentType, size} first, then PUT and job.',
+  );
+  console.log('   goal: an accepted request costs ≥ 50× the CPU of a refused ask-first one');
   const worst = worstOf(refused);
   console.log(
     `   refused, worst case: ${worst.dynamodb} DynamoDB operation(s), ${worst.s3} S3 operation(s), ${worst.conversions} conversion(s)` +

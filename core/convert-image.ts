@@ -11,9 +11,12 @@ import { availableParallelism } from 'node:os';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { heicToPng } from './convert-heic.ts';
+import { addJpegPage, embeddedPpi, MAX_EMBEDDED_PPI } from './convert-jpeg.ts';
 import { placeImage } from './convert-layout.ts';
+import { addPngPage, pngStream } from './convert-png.ts';
 import { type SniffedFormat, sniffFormat } from './document-sniff.ts';
 import { type HttpError, PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
+import { JpegDamaged, type JpegInfo, JpegNotEmbeddable, readJpeg } from './jpeg-segments.ts';
 import type { ConvertOptions } from './print-options.ts';
 
 /**
@@ -70,9 +73,19 @@ function toDocumentError(error: unknown, format: SniffedFormat): HttpError {
 }
 
 interface PageImage {
-  jpeg: Uint8Array;
+  /** A JPEG, or a PNG whose IDAT goes into the PDF as it is (lossless, see LOSSLESS_FORMATS). */
+  encoded: Uint8Array;
+  kind: 'jpeg' | 'png';
   placement: ReturnType<typeof placeImage>;
 }
+
+/**
+ * Formats re-encoded losslessly (PNG's own deflate with row filters, which PDF's FlateDecode reads as
+ * is): screenshots, diagrams and scanned text, whose sharp edges JPEG blurs. Measured on a 1920×1080
+ * screenshot (bench/image-options.ts) the Flate page is smaller than a quality-88 JPEG and exact;
+ * photos come as JPEG, WebP or HEIC and stay JPEG.
+ */
+const LOSSLESS_FORMATS = new Set(['image/png', 'image/gif']);
 
 async function renderPage(
   bytes: Uint8Array,
@@ -105,11 +118,19 @@ async function renderPage(
   // No withMetadata(): the photo's EXIF (GPS position, camera serial) has no business in print data.
   // b-w gives a one-channel JPEG, which pdf-lib embeds as /DeviceGray: the printer gets no colour at all.
   pipeline = options.color === 'monochrome' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
+  if (LOSSLESS_FORMATS.has(format.mime)) {
+    // no palette, no interlace: the IDAT is then exactly what FlateDecode with PNG predictors reads
+    const png = await pipeline
+      .png({ compressionLevel: 6, adaptiveFiltering: true, palette: false, progressive: false })
+      .timeout({ seconds: PIPELINE_TIMEOUT_SECONDS })
+      .toBuffer();
+    return { encoded: png, kind: 'png', placement };
+  }
   const jpeg = await pipeline
     .jpeg({ quality: JPEG_QUALITY })
     .timeout({ seconds: PIPELINE_TIMEOUT_SECONDS })
     .toBuffer();
-  return { jpeg, placement };
+  return { encoded: jpeg, kind: 'jpeg', placement };
 }
 
 /**
@@ -139,6 +160,43 @@ async function countPages(bytes: Uint8Array, format: SniffedFormat): Promise<num
   return meta.pages ?? 1;
 }
 
+/**
+ * The JPEG's segments when it can go into the PDF as it is (core/convert-jpeg.ts), else undefined:
+ * another format, a JPEG DCTDecode cannot read as it is, monochrome asked of a colour photo, or more
+ * pixels per printed inch than MAX_EMBEDDED_PPI. A JPEG whose structure is broken is refused (422).
+ */
+function embeddableJpeg(
+  bytes: Uint8Array,
+  format: SniffedFormat,
+  options: ConvertOptions,
+): JpegInfo | undefined {
+  if (format.mime !== 'image/jpeg') return undefined;
+  let info: JpegInfo;
+  try {
+    info = readJpeg(bytes);
+  } catch (error) {
+    if (error instanceof JpegNotEmbeddable) return undefined;
+    if (error instanceof JpegDamaged) throw toDocumentError(error, format);
+    throw error;
+  }
+  if (info.width * info.height > MAX_INPUT_PIXELS) {
+    throw new PayloadTooLargeError(
+      `The ${kindOf(format)} is ${info.width}×${info.height} pixels; the limit is ${MAX_INPUT_PIXELS / 1_000_000} megapixels. Scale it down and send it again`,
+    );
+  }
+  if (options.color === 'monochrome' && info.components !== 1) return undefined;
+  if (embeddedPpi(info, options) > MAX_EMBEDDED_PPI) return undefined;
+  return info;
+}
+
+function newDocument(): Promise<PDFDocument> {
+  return PDFDocument.create().then((doc) => {
+    doc.setProducer('cloudprint');
+    doc.setCreator('cloudprint');
+    return doc;
+  });
+}
+
 export async function imageToPdf(
   bytes: Uint8Array,
   format: SniffedFormat,
@@ -150,6 +208,12 @@ export async function imageToPdf(
     const { pdf, pages } = await imageToPdf(png, sniffFormat(png) ?? format, options);
     return { pdf, pages };
   }
+  const jpeg = embeddableJpeg(bytes, format, options);
+  if (jpeg) {
+    const doc = await newDocument();
+    addJpegPage(doc, jpeg, options);
+    return { pdf: await doc.save(), pages: 1 };
+  }
   try {
     const pages = await countPages(bytes, format);
     if (pages > MAX_IMAGE_PAGES) {
@@ -158,14 +222,15 @@ export async function imageToPdf(
       );
     }
     await requireTotalPixels(bytes, pages, format);
-    const doc = await PDFDocument.create();
-    doc.setProducer('cloudprint');
-    doc.setCreator('cloudprint');
+    const doc = await newDocument();
     // One page at a time: only one decoded raster is ever in memory.
     for (let i = 0; i < pages; i++) {
-      const { jpeg, placement } = await renderPage(bytes, i, format, options);
-      const image = await doc.embedJpg(jpeg);
-      doc.addPage([placement.page.width, placement.page.height]).drawImage(image, placement.draw);
+      const { encoded, kind, placement } = await renderPage(bytes, i, format, options);
+      if (kind === 'png') addPngPage(doc, pngStream(encoded), placement);
+      else {
+        const image = await doc.embedJpg(encoded);
+        doc.addPage([placement.page.width, placement.page.height]).drawImage(image, placement.draw);
+      }
     }
     return { pdf: await doc.save(), pages };
   } catch (error) {

@@ -6,6 +6,7 @@
  * A worker that answered is kept for the next conversion (starting one costs 0.3–0.7 s: sharp, pdf-lib);
  * one that overran or died is never reused.
  */
+import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { convertDocument, countConversion } from './convert.ts';
 import { HttpError, PayloadTooLargeError, UnprocessableDocumentError } from './errors.ts';
@@ -20,8 +21,15 @@ export interface IsolationLimits {
 const DEFAULT_TIMEOUT_MS = 20_000;
 /** pdf-lib's objects for a 100 MB PDF fit; a document needing more is refused (413), the process lives on. */
 const HEAP_MB = 768;
-/** Idle workers kept: one Lambda converts one document at a time; the local cloud a few at once. */
-const MAX_IDLE = 2;
+/**
+ * Conversions running at once; more wait for a worker. One Lambda converts one document at a time; the
+ * local cloud serves many requests on one process, where a worker per request meant starting and
+ * terminating workers all the time (each start loads sharp and pdf-lib: 0.3–0.7 s of CPU) — measured,
+ * 8 concurrent submissions started 17 workers for 80 jobs and that, not conversion, bounded throughput.
+ */
+const MAX_WORKERS = Math.max(2, availableParallelism());
+/** Idle workers kept: as many as may run. */
+const MAX_IDLE = MAX_WORKERS;
 const WORKER_TAG = 'cloudprint-convert';
 
 interface Job {
@@ -44,21 +52,66 @@ type Reply =
     };
 
 const idle: Worker[] = [];
+let started = 0;
+let running = 0;
+const queued: Array<() => void> = [];
+
+/** Resolves when this conversion may run (a slot is handed over directly from one that ends). */
+function acquire(): Promise<void> {
+  if (running < MAX_WORKERS) {
+    running++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => queued.push(resolve));
+}
+
+function release(): void {
+  const next = queued.shift();
+  if (next) next();
+  else running--;
+}
+
+/** Workers started by this process so far (each start costs a module load). */
+export function conversionWorkersStarted(): number {
+  return started;
+}
+
+/** At most this many conversions run at once in this process. */
+export const MAX_CONVERSION_WORKERS = MAX_WORKERS;
 
 function startWorker(): Worker {
+  started++;
   return new Worker(new URL(import.meta.url), {
     workerData: WORKER_TAG,
     resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 64 },
   });
 }
 
-export function convertIsolated(
+export async function convertIsolated(
   bytes: Uint8Array,
   contentType: string,
   options: ConvertOptions,
   limits: IsolationLimits = { timeoutMs: DEFAULT_TIMEOUT_MS },
 ): Promise<PrintData> {
   countConversion();
+  const queuedAt = performance.now();
+  await acquire();
+  try {
+    // time spent waiting for a worker counts: the limit comes from the request's deadline
+    return await convertInWorker(bytes, contentType, options, {
+      timeoutMs: limits.timeoutMs - (performance.now() - queuedAt),
+    });
+  } finally {
+    release();
+  }
+}
+
+function convertInWorker(
+  bytes: Uint8Array,
+  contentType: string,
+  options: ConvertOptions,
+  limits: IsolationLimits,
+): Promise<PrintData> {
   const worker = idle.pop() ?? startWorker();
   worker.ref();
   return new Promise<PrintData>((resolve, reject) => {

@@ -23,6 +23,7 @@ import {
 } from './convert.ts';
 import { heicToPng } from './convert-heic.ts';
 import { MAX_IMAGE_PAGES } from './convert-image.ts';
+import { MAX_EMBEDDED_PPI } from './convert-jpeg.ts';
 import { MARGIN_PT, MEDIA_SIZES_PT } from './convert-layout.ts';
 import { MAX_PDF_PAGES } from './convert-pdf.ts';
 import {
@@ -32,6 +33,7 @@ import {
   UnprocessableDocumentError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
+import { colourOnPage, renderPdfPage } from './testing/render-pdf.ts';
 
 const A4 = MEDIA_SIZES_PT.iso_a4_210x297mm;
 const LETTER = MEDIA_SIZES_PT['na_letter_8.5x11in'];
@@ -279,16 +281,19 @@ describe('convertDocument images', () => {
     const result = await convertDocument(jpeg, 'image/jpeg', { ...A4_FIT, fit: 'fill' });
 
     // Assess
+    // Assess: the photo as it is, scaled to cover the page and centred (the clip path crops the overflow)
     const pdf = await PDFDocument.load(result.pdf);
     const page = pdf.getPage(0);
     const box = imageBox(pdf, page);
-    expect(box.x).toBeCloseTo(0, 2);
     expect(box.y).toBeCloseTo(0, 2);
-    expect(box.width).toBeCloseTo(A4.width, 2);
     expect(box.height).toBeCloseTo(A4.height, 2);
+    expect(box.width).toBeCloseTo(A4.height, 2);
+    expect(box.x + box.width / 2).toBeCloseTo(A4.width / 2, 2);
     const [image] = imagesOn(pdf, page);
-    expect(image?.height).toBe(1200);
-    expect((image?.width ?? 0) / (image?.height ?? 1)).toBeCloseTo(A4.width / A4.height, 2);
+    expect([image?.width, image?.height]).toEqual([1200, 1200]);
+    const rendered = await renderPdfPage(result.pdf);
+    expect(isRed(colourOnPage(rendered, 0.01, 0.01))).toBe(true);
+    expect(isRed(colourOnPage(rendered, 0.99, 0.99))).toBe(true);
   });
 
   it('monochrome embeds a one-channel /DeviceGray image', async () => {
@@ -319,11 +324,16 @@ describe('convertDocument images', () => {
     const result = await convertDocument(stored, 'image/jpeg', A4_FIT);
 
     // Assess
+    // Assess: the stored pixels unchanged, turned upright by the page's matrix
     const pdf = await PDFDocument.load(result.pdf);
-    const [image] = imagesOn(pdf, pdf.getPage(0));
-    expect([image?.width, image?.height]).toEqual([300, 400]);
-    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.1))).toBe(true);
-    expect(isBlue(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.9))).toBe(true);
+    const page = pdf.getPage(0);
+    const [image] = imagesOn(pdf, page);
+    expect([image?.width, image?.height]).toEqual([400, 300]);
+    const box = imageBox(pdf, page);
+    expect(box.width / box.height).toBeCloseTo(300 / 400, 3);
+    const rendered = await renderPdfPage(result.pdf);
+    expect(isRed(colourOnPage(rendered, 0.5, 0.3))).toBe(true);
+    expect(isBlue(colourOnPage(rendered, 0.5, 0.7))).toBe(true);
   });
 
   it('turns a landscape picture a quarter counter-clockwise onto a portrait page', async () => {
@@ -337,8 +347,9 @@ describe('convertDocument images', () => {
     const pdf = await PDFDocument.load(result.pdf);
     const [image] = imagesOn(pdf, pdf.getPage(0));
     expect([image?.width, image?.height]).toEqual([300, 400]);
-    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.9))).toBe(true);
-    expect(isBlue(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.1))).toBe(true);
+    const rendered = await renderPdfPage(result.pdf);
+    expect(isRed(colourOnPage(rendered, 0.5, 0.7))).toBe(true);
+    expect(isBlue(colourOnPage(rendered, 0.5, 0.3))).toBe(true);
   });
 
   it('flattens a transparent PNG onto white', async () => {
@@ -351,9 +362,9 @@ describe('convertDocument images', () => {
     // Assess
     const pdf = await PDFDocument.load(result.pdf);
     const [image] = imagesOn(pdf, pdf.getPage(0));
-    expect(image?.filter).toBe('/DCTDecode');
-    const [r, g, b] = await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.5);
-    expect(Math.min(r ?? 0, g ?? 0, b ?? 0)).toBeGreaterThan(245);
+    expect(image?.filter).toBe('/FlateDecode');
+    const [r, g, b] = colourOnPage(await renderPdfPage(result.pdf), 0.5, 0.5);
+    expect(Math.min(r, g, b)).toBeGreaterThan(245);
   });
 
   it('converts WebP', async () => {
@@ -382,9 +393,7 @@ describe('convertDocument images', () => {
 
     // Assess
     expect(result.pages).toBe(1);
-    const pdf = await PDFDocument.load(result.pdf);
-    const [image] = imagesOn(pdf, pdf.getPage(0));
-    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.5))).toBe(true);
+    expect(isRed(colourOnPage(await renderPdfPage(result.pdf), 0.5, 0.5))).toBe(true);
   });
 
   it('prints each page of a multi-page TIFF on its own page', async () => {
@@ -408,9 +417,23 @@ describe('convertDocument images', () => {
     expect(pdf.getPage(1).getSize()).toEqual({ width: LETTER.width, height: LETTER.height });
   });
 
-  it('downscales a large photo to at most 300 dpi at its printed size', async () => {
+  it('embeds a 3000×4000 photo as it is (387 pixels per printed inch, under the re-encoding threshold)', async () => {
     // Prepare
-    const jpeg = await noisyJpeg(3000, 4000, 70);
+    const jpeg = await solid(3000, 4000, RED).jpeg().toBuffer();
+
+    // Act
+    const result = await convertDocument(jpeg, 'image/jpeg', A4_FIT);
+
+    // Assess
+    const pdf = await PDFDocument.load(result.pdf);
+    const [image] = imagesOn(pdf, pdf.getPage(0));
+    expect([image?.width, image?.height]).toEqual([3000, 4000]);
+    expect(image?.filter).toBe('/DCTDecode');
+  });
+
+  it(`re-encodes a photo beyond ${MAX_EMBEDDED_PPI} pixels per printed inch at 300 dpi`, async () => {
+    // Prepare: a 16000×1000 panorama spans A4's long side (11.2 in): 1,430 ppi
+    const jpeg = await noisyJpeg(16000, 1000, 70);
 
     // Act
     const result = await convertDocument(jpeg, 'image/jpeg', A4_FIT);
@@ -419,7 +442,7 @@ describe('convertDocument images', () => {
     const pdf = await PDFDocument.load(result.pdf);
     const page = pdf.getPage(0);
     const [image] = imagesOn(pdf, page);
-    const dpi = (image?.width ?? 0) / (imageBox(pdf, page).width / 72);
+    const dpi = (image?.height ?? 0) / (imageBox(pdf, page).height / 72);
     expect(dpi).toBeLessThanOrEqual(300.5);
     expect(dpi).toBeGreaterThan(295);
   });
@@ -670,7 +693,7 @@ describe('convertDocument HEIC', () => {
 });
 
 describe('convertDocument unusual encodings', () => {
-  it('converts a CMYK JPEG to an RGB page image', async () => {
+  it('embeds a CMYK JPEG (Adobe, stored inverted) as it is, with the Decode array that prints it in its colours', async () => {
     // Prepare
     const cmyk = await solid(64, 64, RED).toColourspace('cmyk').jpeg().toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
@@ -681,8 +704,8 @@ describe('convertDocument unusual encodings', () => {
     // Assess
     const pdf = await PDFDocument.load(result.pdf);
     const [image] = imagesOn(pdf, pdf.getPage(0));
-    expect(image?.colorSpace).toBe('/DeviceRGB');
-    expect(isRed(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.5))).toBe(true);
+    expect(image?.colorSpace).toBe('/DeviceCMYK');
+    expect(isRed(colourOnPage(await renderPdfPage(result.pdf), 0.5, 0.5))).toBe(true);
   });
 
   it('converts a 16-bit PNG to an 8-bit page image', async () => {
@@ -694,9 +717,7 @@ describe('convertDocument unusual encodings', () => {
     const result = await convertDocument(png16, 'image/png', A4_FIT);
 
     // Assess
-    const pdf = await PDFDocument.load(result.pdf);
-    const [image] = imagesOn(pdf, pdf.getPage(0));
-    expect(isBlue(await colourAt(image?.bytes ?? new Uint8Array(), 0.5, 0.5))).toBe(true);
+    expect(isBlue(colourOnPage(await renderPdfPage(result.pdf), 0.5, 0.5))).toBe(true);
   });
 });
 

@@ -6,7 +6,8 @@
  * Tested against CUPS's ippeveprinter (device-ipp.test.ts).
  */
 import { spawn } from 'node:child_process';
-import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { access, constants, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Backoff, type BackoffOptions } from './backoff.ts';
@@ -238,6 +239,32 @@ const printerStateTest = `{
 }
 `;
 
+/**
+ * The test files, written once per process (a few fixed texts): writing, and removing, a temp file for
+ * every request cost each job milliseconds of file system work. Removed when the process exits.
+ */
+let testDir: Promise<string> | undefined;
+const testFiles = new Map<string, Promise<string>>();
+
+function testFile(test: string): Promise<string> {
+  let path = testFiles.get(test);
+  if (!path) {
+    testDir ??= mkdtemp(join(tmpdir(), 'cloudprint-ipp-')).then((dir) => {
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    });
+    const name = `test-${testFiles.size}.test`;
+    path = testDir.then(async (dir) => {
+      await writeFile(join(dir, name), test);
+      return join(dir, name);
+    });
+    // a failed write is tried again next time
+    path.catch(() => testFiles.delete(test));
+    testFiles.set(test, path);
+  }
+  return path;
+}
+
 async function runTest(
   ipptool: string,
   uri: string,
@@ -245,21 +272,14 @@ async function runTest(
   variables: Record<string, string>,
   file?: string,
 ): Promise<{ code: number | null; output: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cloudprint-ipp-'));
-  try {
-    const testFile = join(dir, 'job.test');
-    await writeFile(testFile, test);
-    // -d passes values as variables, so no title can break the test file's syntax. Get-Jobs: -c (CSV).
-    const report = test.includes('OPERATION Get-Jobs') ? '-c' : '-t';
-    const args = [
-      ...['-T', String(TIMEOUT_MS / 1000), report, ...(file ? ['-f', file] : [])],
-      ...Object.entries(variables).flatMap(([name, value]) => ['-d', `${name}=${value}`]),
-      ...[uri, testFile],
-    ];
-    return await run(ipptool, args);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // -d passes values as variables, so no title can break the test file's syntax. Get-Jobs: -c (CSV).
+  const report = test.includes('OPERATION Get-Jobs') ? '-c' : '-t';
+  const args = [
+    ...['-T', String(TIMEOUT_MS / 1000), report, ...(file ? ['-f', file] : [])],
+    ...Object.entries(variables).flatMap(([name, value]) => ['-d', `${name}=${value}`]),
+    ...[uri, await testFile(test)],
+  ];
+  return run(ipptool, args);
 }
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {

@@ -148,8 +148,12 @@ export class JobProcessor {
     store.data.journal[entry.jobId] = entry;
     await store.save();
     log(`job ${entry.jobId} fetched`);
+    // The printer's own state is read while the document downloads, not after (pollDevice never rejects).
+    const refreshed = this.suspended().length === 0 ? this.deps.refreshDevice() : undefined;
+    // awaited by advance; if the download fails first, its outcome must not go unhandled
+    refreshed?.catch(() => {});
     await this.spool(token, entry);
-    await this.advance(entry);
+    await this.advance(entry, refreshed);
   }
 
   /** Downloads the document into the spool and counts its pages. */
@@ -196,13 +200,14 @@ export class JobProcessor {
   }
 
   /** Moves one job on from wherever the journal says it is. */
-  private async advance(entry: JournalEntry): Promise<void> {
+  private async advance(entry: JournalEntry, refreshed?: Promise<void>): Promise<void> {
     if (entry.step === 'printed') return this.report(entry);
     if (entry.step === 'printing') return this.follow(entry);
     if (entry.step !== 'spooled' || entry.suspendedFor) return;
     // Suspended jobs go first: a new job waits behind them, for the same reason.
     const waiting = this.suspended();
-    if (waiting.length === 0) await this.deps.refreshDevice(); // the printer's own state, just before printing
+    // the printer's own state, just before printing (or read while this job was downloading)
+    if (waiting.length === 0) await (refreshed ?? this.deps.refreshDevice());
     const reason =
       waiting.length > 0
         ? (this.deps.store.data.resourceStop?.reason ?? waiting[0]?.suspendedFor ?? 'other')
