@@ -29,15 +29,36 @@ describe('costOfUsage', () => {
   });
 });
 
+describe('tracing', () => {
+  it('bills a trace per traced invocation, none for the printers’ steady traffic (connect, jobs)', () => {
+    // Prepare
+    const traced = { ...quiet, tracedFraction: 1 };
+    // Act
+    const heartbeat = costOfUsage({ lambda: [{ fn: 'connect', ms: 40 }] }, traced);
+    const listing = costOfUsage({ lambda: [{ fn: 'jobs', ms: 40 }] }, traced);
+    const request = costOfUsage({ lambda: [{ fn: 'terminal', ms: 40 }] }, traced);
+    // Assess
+    expect(heartbeat).toBeCloseTo(costOfUsage({ lambda: [{ fn: 'connect', ms: 40 }] }, quiet), 12);
+    expect(listing).toBeCloseTo(heartbeat, 12);
+    expect(request - listing).toBeCloseTo(PRICES.xrayPerMillionTraces / 1e6, 12);
+  });
+});
+
 describe('costModel', () => {
   it('scales a printer-month with its intervals and a request with its body', () => {
     // Prepare
-    const base = costModel(INPUTS);
+    // intervals of at least HEARTBEAT_WRITE_SECONDS, so every heartbeat writes in both
+    const base = costModel({
+      ...INPUTS,
+      heartbeatSeconds: 600,
+      safetyListSeconds: 600,
+      pollIntervalSeconds: 10,
+    });
     const slower = costModel({
       ...INPUTS,
-      heartbeatSeconds: 480,
-      safetyListSeconds: 480,
-      pollIntervalSeconds: 10,
+      heartbeatSeconds: 1200,
+      safetyListSeconds: 1200,
+      pollIntervalSeconds: 20,
     });
     const connectionMinutes = (30 * 24 * 60 * PRICES.webSocketPerMillionConnectionMinutes) / 1e6;
     const small = costModel({ ...INPUTS, documentBytes: 100 * 1024 });
@@ -47,6 +68,7 @@ describe('costModel', () => {
       10,
     );
     expect(slower.pollingPrinterMonth).toBeCloseTo(base.pollingPrinterMonth / 2, 10);
+    expect(events({ ...INPUTS, heartbeatSeconds: 480 }).heartbeat.writeUnits).toBe(1 / 2);
     expect(events(INPUTS).refusal.httpUnits).toBe(Math.ceil(INPUTS.documentBytes / (512 * 1024)));
     expect(small.refusedRequest).toBeLessThan(base.refusedRequest);
     expect(base.refusedRequest).toBeLessThan(base.printedJob);

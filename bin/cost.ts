@@ -6,7 +6,8 @@
  * benchmark measured). No free tier is counted: it is account-wide and ends.
  */
 import { readFileSync } from 'node:fs';
-import { HANDLERS, type HandlerName } from '../functions/routes.ts';
+import { HEARTBEAT_WRITE_SECONDS } from '../core/connection.ts';
+import { HANDLERS, type HandlerName, UNTRACED_HANDLERS } from '../functions/routes.ts';
 
 /** US East (N. Virginia) list prices in USD, first tier, as published on the AWS pricing pages. */
 export const PRICES = {
@@ -40,16 +41,19 @@ export interface Usage {
 
 export const INPUTS = {
   architecture: 'arm64' as 'arm64' | 'x86_64',
-  /** printer-client's defaults (printer-options.ts): heartbeat and safety listing every 240 s. */
-  heartbeatSeconds: 240,
-  safetyListSeconds: 240,
+  /** printer-client's defaults (printer-options.ts): a heartbeat every 480 s, a safety listing every 6 h. */
+  heartbeatSeconds: 480,
+  safetyListSeconds: 21_600,
   /** core/settings.ts DEFAULT_SETTINGS.pollIntervalSeconds. */
-  pollIntervalSeconds: 5,
+  pollIntervalSeconds: 30,
   /** A photo sent as a direct body. */
   documentBytes: 2 * 1024 * 1024,
   /** Log bytes per invocation (START/END/REPORT lines plus the handler's JSON lines): estimate. */
   logBytesPerInvocation: 1000,
-  /** Fraction of requests X-Ray records: Lambda's default rule traces 1/s + 5%, so all at this rate. */
+  /**
+   * Fraction of a traced function's requests X-Ray records: Lambda's default rule traces 1/s + 5%, so all at
+   * this rate. connect and jobs are not traced (functions/routes.ts UNTRACED_HANDLERS).
+   */
   tracedFraction: 1,
   /** Billed durations (ms): estimates from the handlers' work, not yet measured on Lambda. */
   ms: { small: 40, conversion: 1500, refusal: 60 },
@@ -66,6 +70,7 @@ export function costOfUsage(usage: Usage, inputs: Inputs): number {
   const lambdas = usage.lambda ?? [];
   const gbSeconds = lambdas.reduce((sum, l) => sum + (HANDLERS[l.fn].memoryMb / 1024) * (l.ms / 1000), 0);
   const invocations = lambdas.length;
+  const traced = lambdas.filter((l) => !UNTRACED_HANDLERS.has(l.fn)).length;
   return (
     ((usage.httpUnits ?? 0) * PRICES.httpApiPerMillionRequests) / 1e6 +
     ((usage.webSocketMessages ?? 0) * PRICES.webSocketPerMillionMessages) / 1e6 +
@@ -75,7 +80,7 @@ export function costOfUsage(usage: Usage, inputs: Inputs): number {
     ((usage.writeUnits ?? 0) * PRICES.dynamoPerMillionWriteUnits) / 1e6 +
     ((usage.s3Puts ?? 0) * PRICES.s3PerThousandPuts) / 1e3 +
     ((usage.s3Gets ?? 0) * PRICES.s3PerThousandGets) / 1e3 +
-    ((usage.traces ?? invocations * inputs.tracedFraction) * PRICES.xrayPerMillionTraces) / 1e6 +
+    ((usage.traces ?? traced * inputs.tracedFraction) * PRICES.xrayPerMillionTraces) / 1e6 +
     ((invocations * inputs.logBytesPerInvocation) / 1e9) * PRICES.logsPerGbIngested
   );
 }
@@ -93,8 +98,13 @@ export function events(inputs: Inputs): Record<EventName, Usage> {
     ...extra,
   });
   return {
-    /** heartbeat in, ack out; a write of lastSeenAt. */
-    heartbeat: { webSocketMessages: 2, lambda: [{ fn: 'connect', ms: small }], writeUnits: 1 },
+    /** heartbeat in, ack out; a strongly consistent read, and a write of lastSeenAt once it is 600 s old. */
+    heartbeat: {
+      webSocketMessages: 2,
+      lambda: [{ fn: 'connect', ms: small }],
+      readUnits: 1,
+      writeUnits: 1 / Math.ceil(HEARTBEAT_WRITE_SECONDS / inputs.heartbeatSeconds),
+    },
     /** GET jobs: a query of the open-jobs index (and the printer's record). */
     listing: jobCall({ readUnits: 2 }),
     printRequest: {

@@ -12,6 +12,7 @@ import {
   IdempotencyKeyReusedError,
   NotAcceptingJobsError,
   NotFoundError,
+  PayloadTooLargeError,
   requireSize,
 } from './errors.ts';
 import { newJobId, newUploadId } from './ids.ts';
@@ -36,6 +37,26 @@ export const REQUEST_DEADLINE_MS = 29_000;
 const UPLOAD_URL_SECONDS = 900;
 /** Uploads exist for documents too large for a request body. */
 export const UPLOAD_SIZE_FACTOR = 5;
+/**
+ * The largest document a request body carries. API Gateway hands a Lambda at most 6 MB
+ * (LAMBDA_PAYLOAD_MAX_BYTES), and a binary body arrives base64-encoded (× 4/3) inside the event: about
+ * 4.7 MB of document at best, so 4.5 MB leaves room for the headers. The CLI and the web app switch to
+ * uploads at this size; the IPP door's own limit (core/ipp/printer-attributes.ts) stays below it.
+ */
+export const DIRECT_BODY_MAX_BYTES = 4_500_000;
+/** What Lambda accepts as a synchronous invocation's event (the local gateway enforces it too). */
+export const LAMBDA_PAYLOAD_MAX_BYTES = 6_291_556;
+
+/** 413 for a body the gateway let through but a direct request should not carry: it points at uploads. */
+function requireDirectBody(printerId: string, size: number): void {
+  if (size <= DIRECT_BODY_MAX_BYTES) return;
+  const uploads = `/v1/printers/${encodeURIComponent(printerId)}/uploads`;
+  throw new PayloadTooLargeError(
+    `The document is ${size} bytes; a request body carries at most ${DIRECT_BODY_MAX_BYTES} bytes. ` +
+      `Upload it instead: POST ${uploads}, PUT the bytes to the returned url, then POST the job with {"uploadId"}`,
+    { limit: DIRECT_BODY_MAX_BYTES, uploads },
+  );
+}
 
 /** `Image/JPG; charset=x` → `image/jpeg`: core/convert.ts owns the list and its aliases. */
 export function baseContentType(header: string | undefined): string {
@@ -97,6 +118,7 @@ export async function requestPrint(
   if (document.kind === 'upload')
     return submitUpload(ports, convert, { ...common, uploadId: document.uploadId });
   requireDocument(document.contentType, document.size, ports.settings.maxDocumentBytes);
+  requireDirectBody(request.printerId, document.size);
   return submit(ports, convert, { ...common, bytes: document.bytes(), contentType: document.contentType });
 }
 

@@ -3,7 +3,8 @@ import { ENV, numberEnv } from './config.ts';
 import type { Settings } from './ports.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
-  pollIntervalSeconds: 5,
+  /** A polling printer's listing is its whole cost: every 30 s, not every 5 (see README, What it costs). */
+  pollIntervalSeconds: 30,
   leaseSeconds: 300,
   registrationTtlSeconds: 900,
   maxDocumentBytes: 20 * 1024 * 1024,

@@ -29,6 +29,13 @@ export const HANDLERS = {
 
 export type HandlerName = keyof typeof HANDLERS;
 
+/**
+ * Functions X-Ray does not trace (pass-through: only a request that arrives sampled is traced, and neither API
+ * Gateway samples): the printers' steady traffic (heartbeats, listings, fetches), where a trace per request
+ * would be most of an idle printer's cost ($5 per million).
+ */
+export const UNTRACED_HANDLERS: ReadonlySet<HandlerName> = new Set<HandlerName>(['connect', 'jobs']);
+
 /** Handlers started by something other than an HTTP route (the WebSocket API, the webhooks table's stream). */
 export const NON_HTTP_HANDLERS = ['connect', 'webhook-delivery'] as const satisfies readonly HandlerName[];
 

@@ -143,7 +143,7 @@ describe('WebSocket API', () => {
 });
 
 describe('functions', () => {
-  it('has one function per HANDLERS entry plus the authorizer, all nodejs24.x on the default architecture (arm64), traced', () => {
+  it('has one function per HANDLERS entry plus the authorizer, all nodejs24.x on the default architecture (arm64)', () => {
     const functions = propsOf('AWS::Lambda::Function');
     expect(functions).toHaveLength(Object.keys(HANDLERS).length + 1);
     for (const fn of functions) {
@@ -151,9 +151,17 @@ describe('functions', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/logs/) } },
       });
+    }
+  });
+
+  it('traces every function but the printers’ steady traffic (connect, jobs: pass-through)', () => {
+    for (const name of Object.keys(HANDLERS) as (keyof typeof HANDLERS)[]) {
+      const id = logicalId(s, s.stack.functions.byName[name]);
+      const fn = s.template.findResources('AWS::Lambda::Function')[id]?.Properties;
+      const mode = name === 'connect' || name === 'jobs' ? 'PassThrough' : 'Active';
+      expect(fn, name).toMatchObject({ TracingConfig: { Mode: mode } });
     }
   });
 

@@ -18,7 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../core/config.ts';
 import { DELIVERY_ITEM_KIND, TABLES } from '../core/tables.ts';
-import { HANDLERS, type HandlerName, WS_AUTHORIZER } from '../functions/routes.ts';
+import { HANDLERS, type HandlerName, UNTRACED_HANDLERS, WS_AUTHORIZER } from '../functions/routes.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import type { Data } from './data.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
@@ -125,7 +125,7 @@ export class Functions extends Construct {
         timeout: Duration.seconds(size.timeoutSeconds),
         role,
         logGroup,
-        tracing: Tracing.ACTIVE,
+        tracing: UNTRACED_HANDLERS.has(name as HandlerName) ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
         environment: converts ? { ...environment, ...PRINT_REQUEST_ENVIRONMENT } : environment,
         ...(converts && props.conversionConcurrency !== undefined
           ? { reservedConcurrentExecutions: props.conversionConcurrency }

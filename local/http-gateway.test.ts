@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_CORS } from '../functions/routes.ts';
-import { type HttpGateway, MAX_BODY_BYTES, startHttpGateway } from './http-gateway.ts';
+import { type HttpGateway, MAX_BODY_BYTES, MAX_EVENT_BYTES, startHttpGateway } from './http-gateway.ts';
 import { warmLoader } from './lambda.ts';
 import type { Logger } from './log.ts';
 import { type FakeHandlers, fakeHandlers } from './testing/fake-handlers.ts';
@@ -233,6 +233,35 @@ describe('local HTTP gateway', () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(fake.calls.length).toBe(before);
+  });
+
+  it('refuses a body whose event would exceed Lambda’s 6 MB (a 4.8 MB PDF), and hands on one that fits', async () => {
+    // Prepare
+    const before = fake.calls.length;
+    const over = Buffer.alloc(4_800_000, 3);
+    const fits = Buffer.alloc(4_600_000, 3);
+
+    // Act
+    const refused = await fetch(`${gateway.url}/v1/printers/P1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: over,
+    });
+    const refusedBody = await refused.json();
+    const afterRefusal = fake.calls.length;
+    const echoedEvent = await echoed('/v1/printers/P1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: fits,
+    });
+
+    // Assess
+    expect(over.length).toBeLessThan(MAX_BODY_BYTES);
+    expect(Math.ceil(over.length / 3) * 4).toBeGreaterThan(MAX_EVENT_BYTES);
+    expect(refused.status).toBe(413);
+    expect(refusedBody).toEqual({ message: 'Request Entity Too Large' });
+    expect(afterRefusal).toBe(before);
+    expect(Buffer.from(String(echoedEvent.body), 'base64').length).toBe(fits.length);
   });
 
   it('answers 500 {"message":"Internal Server Error"} when a handler throws, and logs it', async () => {

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LAMBDA_PAYLOAD_MAX_BYTES } from '../core/print-request.ts';
 import type { HttpRoute } from '../functions/routes.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { buildHttpEvent, toHttpResult } from './http-event.ts';
@@ -14,6 +15,11 @@ import { compileRoutes } from './routing.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Lambda's limit on a synchronous invocation's event, which a body meets first: a binary body is
+ * base64-encoded into the event (× 4/3), so about 4.7 MB of document is the most that reaches a handler.
+ */
+export const MAX_EVENT_BYTES = LAMBDA_PAYLOAD_MAX_BYTES;
 
 export interface HttpGatewayOptions {
   port: number;
@@ -99,6 +105,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       stageVariables: options.stageVariables,
     });
     const requestId = event.requestContext.requestId;
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
+      sendJson(res, 413, 'Request Entity Too Large', requestId);
+      return;
+    }
     let result: ReturnType<typeof toHttpResult>;
     try {
       result = toHttpResult(await invoke(options.load, found.route.fn, `${found.route.fn}/handler`, event));

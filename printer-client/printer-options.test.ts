@@ -15,8 +15,8 @@ describe('parseOptions', () => {
       minuteMs: 60_000,
       toner: 100,
       tonerEstimate: 5,
-      heartbeatSeconds: 240,
-      safetyListSeconds: 240,
+      heartbeatSeconds: 480,
+      safetyListSeconds: 21_600,
     });
     expect(options.stateDir).toMatch(/\.cloudprint\/printer-P1$/);
     expect(options.outDir).toBe(`${options.stateDir}/out`);

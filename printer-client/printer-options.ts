@@ -34,9 +34,9 @@ export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [op
   --ui-host HOST           address to bind them to (default 127.0.0.1)
   --mode push|poll         WebSocket push (default) or polling
   --engine file|ipp://host:port/path   the print engine (default file)
-  --heartbeat-seconds N    WebSocket heartbeat (default 240)
+  --heartbeat-seconds N    WebSocket heartbeat (default 480)
   --safety-list-seconds N  while connected, a heartbeat also lists jobs when none were listed
-                           for N seconds, in case a push was lost (default 240)
+                           for N seconds, in case a push was lost (default 21600)
   --device-poll-seconds N  how often the engine's own state is read while the service is on (default 10)
   --toner PCT --paper N --memory-mb N  emulated supplies on first start (100, 500, 64)
   --toner-per-page PCT     toner the emulated engine uses per page (default 1)
@@ -82,7 +82,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const mode = values.mode ?? 'push';
   if (mode !== 'push' && mode !== 'poll') throw new Error('--mode must be push or poll');
   const stateDir = resolve(values['state-dir'] ?? join('.cloudprint', `printer-${printerId}`));
-  const heartbeatSeconds = num(values['heartbeat-seconds'], 240, 'heartbeat-seconds', 1);
+  // 8 minutes: inside API Gateway's 10-minute idle limit with room for a late timer; each heartbeat is an invocation.
+  const heartbeatSeconds = num(values['heartbeat-seconds'], 480, 'heartbeat-seconds', 1);
   if (heartbeatSeconds >= 9 * 60)
     throw new Error('--heartbeat-seconds must be under 540 (the cloud closes idle sockets at 10 minutes)');
   return {
@@ -96,7 +97,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     mode,
     engine: values.engine ?? 'file',
     heartbeatSeconds,
-    safetyListSeconds: num(values['safety-list-seconds'], 240, 'safety-list-seconds', 1),
+    // A healthy socket delivers pushes; the safety listing only catches a lost one, so every 6 hours is enough.
+    safetyListSeconds: num(values['safety-list-seconds'], 21_600, 'safety-list-seconds', 1),
     devicePollSeconds: num(values['device-poll-seconds'], 10, 'device-poll-seconds', 1),
     toner: num(values.toner, 100, 'toner', 0),
     paper: num(values.paper, 500, 'paper', 0),
