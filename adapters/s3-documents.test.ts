@@ -20,12 +20,38 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
+describe('S3DocumentStore.uploadUrl', () => {
+  it('takes exactly the declared size: a larger or a smaller body is refused and nothing is stored', async () => {
+    // Prepare
+    const ticket = await store.uploadUrl('uploads/p/sized', {
+      contentType: 'image/jpeg',
+      size: 1000,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const put = (bytes: number) =>
+      fetch(ticket.url, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
+    // Act
+    const larger = await put(100_000);
+    const smaller = await put(999);
+    const stored = await store
+      .get('uploads/p/sized', { maxBytes: 1_000_000 })
+      .catch((error: unknown) => error);
+    const exact = await put(1000);
+    // Assess
+    expect(larger.status).toBe(403);
+    expect(smaller.status).toBe(403);
+    expect(stored).toBeUndefined();
+    expect(exact.status).toBe(200);
+    expect((await store.get('uploads/p/sized', { maxBytes: 1000 }))?.bytes.byteLength).toBe(1000);
+  });
+});
+
 describe('S3DocumentStore.get', () => {
   it('refuses an object larger than maxBytes (413) and returns one within it', async () => {
-    // Prepare: an upload URL does not bound the size, so an upload may be larger than declared
+    // Prepare
     const ticket = await store.uploadUrl('uploads/p/big', {
       contentType: 'image/jpeg',
-      size: 10,
+      size: 4096,
       expiresAt: new Date(Date.now() + 60_000),
     });
     const put = await fetch(ticket.url, {

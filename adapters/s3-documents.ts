@@ -84,10 +84,20 @@ export class S3DocumentStore implements DocumentStore {
     key: string,
     input: { contentType: string; size: number; expiresAt: Date },
   ): Promise<{ url: string; headers: Record<string, string> }> {
+    // The declared size is signed (Content-Length): S3 refuses a body of any other length, so an upload
+    // ticket bounds what it takes, not only what the ticket said.
     const url = await getSignedUrl(
       s3PresignClient(),
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: input.contentType }),
-      { expiresIn: secondsUntil(input.expiresAt), signableHeaders: new Set(['content-type']) },
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: input.contentType,
+        ContentLength: input.size,
+      }),
+      {
+        expiresIn: secondsUntil(input.expiresAt),
+        signableHeaders: new Set(['content-type', 'content-length']),
+      },
     );
     return { url, headers: { 'content-type': input.contentType } };
   }
