@@ -1,5 +1,14 @@
 // cloudprint web app: sign in, print with progress, follow jobs, and (owner) printers and invites.
-import { ApiError, api, DIRECT_LIMIT_BYTES, keyStore, postDocument, uploadDocument } from './api.js';
+import {
+  ApiError,
+  api,
+  authEvents,
+  DIRECT_LIMIT_BYTES,
+  keyStore,
+  postDocument,
+  uploadDocument,
+} from './api.js';
+import { deviceSteps } from './devices.js';
 import { qrSvg } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
@@ -114,6 +123,8 @@ async function roleOf(printers) {
 }
 
 function showSignIn(message = '', kind = '') {
+  state.role = null;
+  $('banner').hidden = true;
   for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
   $('who').hidden = true;
   $('signin').hidden = false;
@@ -150,12 +161,17 @@ async function enter(welcome = '') {
   }, 10_000);
 }
 
-async function refresh() {
+/** `force`: after the owner's own change, redraw the cards even while an input there has focus. */
+async function refresh(force = false) {
   if (state.role === 'owner') {
     const { data } = await api('GET', 'v1/printers');
     state.printers = data.printers;
     await loadLabels();
-    renderPrinters();
+    renderPrinters(force);
+  } else if (state.role === 'share') {
+    // a member sees the printer's state change (and learns at once when the key is revoked)
+    const { data } = await api('GET', 'v1/printers');
+    state.printers = data.printers;
   }
   renderPrinterChoice();
   await refreshJobs();
@@ -445,6 +461,7 @@ function printerCard(p) {
   const headingId = `printer-${p.printerId}`;
   const graceId = `grace-${p.printerId}`;
   const labelId = `invite-label-${p.printerId}`;
+  const deviceId = `device-label-${p.printerId}`;
   const invite = h('div', { class: 'invite', hidden: true, 'aria-live': 'polite' });
   const keys = state.shareKeys?.get(p.printerId) ?? [];
   return h(
@@ -520,6 +537,15 @@ function printerCard(p) {
                 },
                 'Revoke',
               ),
+              key.ippUri
+                ? deviceSteps(h, {
+                    keyId: key.keyId,
+                    printerName: p.name,
+                    label: key.label ?? 'unnamed key',
+                    ippUri: key.ippUri,
+                    open: key.keyId === state.openDevice || state.openKeys?.has(key.keyId),
+                  })
+                : null,
             ),
           ),
         )
@@ -536,16 +562,59 @@ function printerCard(p) {
       h('button', { type: 'submit', class: 'secondary' }, 'Create invite'),
     ),
     invite,
+    h(
+      'form',
+      { class: 'row', onsubmit: (e) => createDeviceKey(e, p) },
+      h(
+        'div',
+        {},
+        h('label', { for: deviceId }, 'Add to a computer or phone (its name)'),
+        h('input', { id: deviceId, name: 'label', required: true, maxlength: 100, autocomplete: 'off' }),
+      ),
+      h('button', { type: 'submit', class: 'secondary' }, 'Show how'),
+    ),
   );
 }
 
-function renderPrinters() {
+/** A share key for a device's own print dialog: its steps open in the key list, the URL ready to copy. */
+async function createDeviceKey(event, p) {
+  event.preventDefault();
+  const label = event.target.label.value.trim();
+  try {
+    const { data } = await api('POST', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`, {
+      body: { label },
+    });
+    state.openDevice = data.keyId;
+    await refresh(true);
+    document.querySelector('details.device[open] summary')?.focus();
+  } catch (error) {
+    setMessage($('claim-message'), explain(error), 'error');
+  }
+}
+
+function renderPrinters(force = false) {
   const list = $('printers-list');
+  // The 10-second refresh must not wipe what the owner is doing: a half-typed name keeps the cards as
+  // they are; open steps and a shown invite survive the redraw.
+  const typing = [...list.querySelectorAll('input:not([readonly])')].some(
+    (input) => input === document.activeElement || (input.name === 'label' && input.value),
+  );
+  if (typing && !force) return;
+  state.openKeys = new Set([...list.querySelectorAll('details.device[open]')].map((d) => d.dataset.keyId));
+  const invites = new Map(
+    [...list.querySelectorAll('article.printer-card')]
+      .map((card) => [card.getAttribute('aria-labelledby'), card.querySelector('.invite:not([hidden])')])
+      .filter(([, invite]) => invite),
+  );
   list.replaceChildren(
     ...(state.printers.length
       ? state.printers.map(printerCard)
       : [h('p', { class: 'hint' }, 'No printers yet: add one with its PIN below.')]),
   );
+  for (const [headingId, invite] of invites) {
+    const card = list.querySelector(`article[aria-labelledby="${CSS.escape(headingId)}"]`);
+    card?.querySelector('.invite')?.replaceWith(invite);
+  }
 }
 
 async function saveGrace(event, p) {
@@ -555,7 +624,7 @@ async function saveGrace(event, p) {
     await api('PATCH', `v1/printers/${encodeURIComponent(p.printerId)}`, {
       body: { offlineGraceHours: value === '' ? null : Number(value) },
     });
-    await refresh();
+    await refresh(true);
   } catch (error) {
     setMessage($('claim-message'), explain(error), 'error');
   }
@@ -568,7 +637,7 @@ async function createInvite(event, p, box) {
     const { data } = await api('POST', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`, {
       body: { label },
     });
-    await refresh();
+    await refresh(true);
     // the card was drawn again: show the invite in the new one
     const card = document.getElementById(`printer-${p.printerId}`)?.closest('article');
     const target = card?.querySelector('.invite') ?? box;
@@ -597,7 +666,7 @@ async function revokeKey(p, key) {
   } catch (error) {
     setMessage($('claim-message'), explain(error), 'error');
   }
-  await refresh();
+  await refresh(true);
 }
 
 async function onClaim(event) {
@@ -611,7 +680,7 @@ async function onClaim(event) {
       `Printer ${data.printerId} is yours. Next, at the printer: turn its cloud service on (the printer’s own settings page). Until then it does not accept jobs.`,
       'ok',
     );
-    await refresh();
+    await refresh(true);
   } catch (error) {
     setMessage(
       message,
@@ -646,6 +715,39 @@ async function takeSharedFiles() {
   }
 }
 
+// ---------- a key that stopped working ----------
+
+/**
+ * Any action refused with 401 while signed in (print, jobs, the printer, the owner's pages): the key was
+ * revoked or changed. Said once, in words, with the way out (sign out) at hand; polling stops.
+ */
+function onKeyRefused() {
+  if (!state.role) return;
+  clearInterval(state.timer);
+  const banner = $('banner');
+  if (!banner.hidden) return;
+  const text =
+    state.role === 'share'
+      ? 'Your invite no longer works: the printer’s owner has removed your access (or sent you a new invite). Nothing more can be printed with it. Ask the owner for a new invite.'
+      : 'The owner key no longer works: it may have been changed. Sign out and sign in with the current owner key.';
+  banner.replaceChildren(
+    h('p', {}, text),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: () => {
+          keyStore.clear();
+          showSignIn('Signed out. The key was removed from this browser.');
+        },
+      },
+      'Sign out',
+    ),
+  );
+  banner.hidden = false;
+}
+
 // ---------- start ----------
 
 async function start() {
@@ -662,6 +764,8 @@ async function start() {
   $('print-form').addEventListener('submit', onPrint);
   $('print-printer').addEventListener('change', renderPrinterChoice);
   $('claim-form').addEventListener('submit', onClaim);
+  $('jobs-refresh').addEventListener('click', () => refresh().catch(() => undefined));
+  authEvents.addEventListener('unauthorized', onKeyRefused);
 
   state.words = await fetch('app/reasons.json')
     .then((r) => r.json())
