@@ -144,6 +144,12 @@ describe('the web app: adding the printer to a device, revocation, accessibility
       expect(profile).toContain(`<key>Port</key><integer>${new URL(http).port}</integer>`);
       expect(profile).toContain('<key>ForceTLS</key><false/>');
 
+      // the steps stay inside the printer's card (a long URL once pushed them past its edge at 390 px)
+      const inner = await steps.boundingBox();
+      const outer = await card.boundingBox();
+      expect((inner?.x ?? 0) + (inner?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(
+        (outer?.x ?? 0) + (outer?.width ?? 0),
+      );
       await page.screenshot({ path: join(shots, `${device}-add-device.png`), fullPage: true });
       expect(await axeViolations(page)).toEqual([]);
       await context.close();
@@ -184,8 +190,8 @@ describe('the web app: adding the printer to a device, revocation, accessibility
     });
   });
 
-  it('after the owner revokes a key, the member’s refresh and print are refused in words, with a way to sign out', async () => {
-    // Prepare: an invite, opened on a phone
+  it('after the owner revokes a key, the member’s next refresh or print is refused in words, with a way to sign out', async () => {
+    // Prepare: an invite, opened on a phone; a second tab of the same member
     const created = await owner.json<{ keyId: string; inviteUrl: string }>(
       'POST',
       `/v1/printers/${PRINTER_ID}/share-keys`,
@@ -198,46 +204,55 @@ describe('the web app: adding the printer to a device, revocation, accessibility
     await page.getByRole('heading', { name: 'Your jobs' }).waitFor();
     await page.screenshot({ path: join(shots, 'phone-member.png'), fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
+    const tab = await context.newPage();
+    await tab.goto(cloud.local.apiUrl);
+    await tab.getByText('Signed in with an invite').waitFor();
     const uploads: Request[] = [];
-    page.on('request', (r) => {
+    tab.on('request', (r) => {
       if (r.method() === 'PUT' || (r.method() === 'POST' && /\/(jobs|uploads)(\?|$)/.test(r.url())))
         uploads.push(r);
     });
 
-    // Act: revoked; the member refreshes the jobs
+    // Act: revoked; in one tab the member refreshes the jobs
     expect(
       (await owner.request('DELETE', `/v1/printers/${PRINTER_ID}/share-keys/${created.body.keyId}`)).status,
     ).toBe(204);
     await page.getByRole('button', { name: 'Refresh' }).click();
 
-    // Assess: said in words, with a Sign out at hand
+    // Assess: said in words, with a Sign out at hand; nothing left to press Print for
     const banner = page.getByRole('alert');
     await banner.getByText(/Your invite no longer works/).waitFor();
     expect(await banner.textContent()).toMatch(
       /owner has removed your access.*Ask the owner for a new invite/,
     );
     await banner.getByRole('button', { name: 'Sign out' }).waitFor();
-
-    // Act: they try to print anyway
-    await page.getByLabel('Photos or PDFs').setInputFiles(photo);
-    await page.getByRole('button', { name: 'Print', exact: true }).click();
-    const status = page.locator('#print-status');
-    await status.getByText(/no longer works/).waitFor();
-
-    // Assess: words, not a raw answer, and nothing uploaded
-    const said = (await status.textContent()) ?? '';
-    expect(said).not.toMatch(/[{}]|unauthorized|Bearer/);
-    expect(uploads).toEqual([]);
+    expect(await page.getByRole('button', { name: 'Print', exact: true }).isDisabled()).toBe(true);
+    expect(await page.locator('#print-printer-state').textContent()).toBe('This key may no longer print.');
     await page.screenshot({ path: join(shots, 'phone-member-revoked.png'), fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
 
+    // Act: in the other tab, they print
+    await tab.getByLabel('Photos or PDFs').setInputFiles(photo);
+    await tab.getByRole('button', { name: 'Print', exact: true }).click();
+    const status = tab.locator('#print-status');
+    await status.getByText(/no longer works/).waitFor();
+
+    // Assess: words, not a raw answer; nothing uploaded; the same banner
+    expect(await status.textContent()).not.toMatch(/[{}]|unauthorized|Bearer/);
+    expect(uploads).toEqual([]);
+    await tab
+      .getByRole('alert')
+      .getByText(/Your invite no longer works/)
+      .waitFor();
+    expect(await tab.getByRole('button', { name: 'Print', exact: true }).isDisabled()).toBe(true);
+
     // Act: sign out from the banner
-    await banner.getByRole('button', { name: 'Sign out' }).click();
+    await tab.getByRole('alert').getByRole('button', { name: 'Sign out' }).click();
 
     // Assess
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(await page.getByRole('alert').count()).toBe(0);
-    expect(await page.evaluate<string | null>(`localStorage.getItem('cloudprint.key')`)).toBeNull();
+    await tab.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await tab.getByRole('alert').count()).toBe(0);
+    expect(await tab.evaluate<string | null>(`localStorage.getItem('cloudprint.key')`)).toBeNull();
 
     // Act: the old invite link again, in a new tab
     const again = await context.newPage();

@@ -124,6 +124,8 @@ async function roleOf(printers) {
 
 function showSignIn(message = '', kind = '') {
   state.role = null;
+  state.keyRefused = false;
+  $('print-submit').disabled = false;
   $('banner').hidden = true;
   for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
   $('who').hidden = true;
@@ -289,7 +291,8 @@ async function onPrint(event) {
     $('upload').hidden = true;
     setMessage(status, explain(error), 'error');
   } finally {
-    button.disabled = false;
+    // a key refused meanwhile (onKeyRefused) leaves nothing to print with
+    button.disabled = state.keyRefused === true;
   }
 }
 
@@ -513,7 +516,7 @@ function printerCard(p) {
       ),
       h('button', { type: 'submit', class: 'secondary' }, 'Save'),
     ),
-    h('h4', {}, 'People who may print'),
+    h('h4', {}, 'People and devices that may print'),
     keys.length
       ? h(
           'ul',
@@ -724,6 +727,11 @@ async function takeSharedFiles() {
 function onKeyRefused() {
   if (!state.role) return;
   clearInterval(state.timer);
+  state.keyRefused = true;
+  $('print-submit').disabled = true;
+  const line = $('print-printer-state');
+  line.textContent = 'This key may no longer print.';
+  line.className = 'printer-line error';
   const banner = $('banner');
   if (!banner.hidden) return;
   const text =
