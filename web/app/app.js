@@ -729,6 +729,8 @@ function onKeyRefused() {
   clearInterval(state.timer);
   state.keyRefused = true;
   $('print-submit').disabled = true;
+  // an earlier "Welcome! You can print now." would now say the opposite of the banner
+  if ($('print-status').classList.contains('ok')) setMessage($('print-status'), '');
   const line = $('print-printer-state');
   line.textContent = 'This key may no longer print.';
   line.className = 'printer-line error';
