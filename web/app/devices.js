@@ -86,7 +86,7 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
       code(url.host),
       ', Protocol: Internet Printing Protocol – IPP, Queue: ',
       code(url.pathname),
-      '. For Use, keep what macOS offers (“Secure AirPrint” or “AirPrint”): it asks the printer what it can do.',
+      '. For Use, choose “AirPrint” (macOS asks the printer what it can do).',
     ),
     secure
       ? h(
