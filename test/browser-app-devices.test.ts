@@ -184,8 +184,12 @@ describe('the web app: adding the printer to a device, revocation, accessibility
 
       // Act: a member (share key), their printer and their (empty) job list
       await page.getByRole('button', { name: 'Sign out' }).click();
+      // the owner's session leaves nothing behind for the next person: not the jobs, not the printer cards
+      expect(await page.locator('#jobs-list li').count()).toBe(0);
+      expect(await page.locator('#printers-list article').count()).toBe(0);
       await signIn(page, member.body.shareKey);
       await page.getByRole('heading', { name: 'Your jobs' }).waitFor();
+      await page.getByText('No jobs yet.').waitFor();
       await page.screenshot({ path: join(shots, `${device}-member.png`), fullPage: true });
       found[`${device} member`] = await axeViolations(page);
       await context.close();

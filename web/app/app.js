@@ -127,6 +127,14 @@ function showSignIn(message = '', kind = '') {
   state.keyRefused = false;
   $('print-submit').disabled = false;
   $('banner').hidden = true;
+  // nothing of the last person's session stays in the page for the next one to see
+  state.printers = [];
+  state.labels = new Map();
+  $('jobs-list').replaceChildren();
+  $('printers-list').replaceChildren();
+  $('upload').hidden = true;
+  setMessage($('print-status'), '');
+  setMessage($('claim-message'), '');
   for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
   $('who').hidden = true;
   $('signin').hidden = false;
