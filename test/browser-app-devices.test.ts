@@ -160,9 +160,13 @@ describe('the web app: adding the printer to a device, revocation, accessibility
     // Prepare: a printed job for the job list
     const submitted = await owner.submit(PRINTER_ID, await makeJpeg(300, 200), 'image/jpeg', 'title=Garden');
     await waitForPrinted(printer, submitted.body.jobId);
-    const member = await owner.json<{ shareKey: string }>('POST', `/v1/printers/${PRINTER_ID}/share-keys`, {
-      label: 'Aunt',
-    });
+    const member = await owner.json<{ shareKey: string; ippUri: string }>(
+      'POST',
+      `/v1/printers/${PRINTER_ID}/share-keys`,
+      {
+        label: 'Aunt',
+      },
+    );
     const found: Record<string, string[]> = {};
 
     for (const device of ['phone', 'desktop'] as const) {
@@ -190,6 +194,10 @@ describe('the web app: adding the printer to a device, revocation, accessibility
       await signIn(page, member.body.shareKey);
       await page.getByRole('heading', { name: 'Your jobs' }).waitFor();
       await page.getByText('No jobs yet.').waitFor();
+      // their own key's IPP URL, to add the printer to their own computer
+      const own = page.getByRole('region', { name: 'Print from a computer or phone' });
+      await own.getByText('Add Home to a computer or phone').click();
+      expect(await own.getByLabel('Printer URL (IPP)').inputValue()).toBe(member.body.ippUri);
       await page.screenshot({ path: join(shots, `${device}-member.png`), fullPage: true });
       found[`${device} member`] = await axeViolations(page);
       await context.close();
@@ -221,6 +229,9 @@ describe('the web app: adding the printer to a device, revocation, accessibility
     const tab = await context.newPage();
     await tab.goto(cloud.local.apiUrl);
     await tab.getByText('Signed in with an invite').waitFor();
+    // both tabs done signing in (their first reads made) before the key is revoked
+    await tab.locator('body[data-ready="true"]').waitFor();
+    await page.locator('body[data-ready="true"]').waitFor();
     const uploads: Request[] = [];
     tab.on('request', (r) => {
       if (r.method() === 'PUT' || (r.method() === 'POST' && /\/(jobs|uploads)(\?|$)/.test(r.url())))

@@ -135,7 +135,8 @@ function showSignIn(message = '', kind = '') {
   $('upload').hidden = true;
   setMessage($('print-status'), '');
   setMessage($('claim-message'), '');
-  for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
+  $('device-steps').replaceChildren();
+  for (const id of ['print', 'jobs', 'printers', 'device']) $(id).hidden = true;
   $('who').hidden = true;
   $('signin').hidden = false;
   setMessage($('signin-message'), message, kind);
@@ -163,6 +164,7 @@ async function enter(welcome = '') {
   $('printers').hidden = state.role !== 'owner';
   $('jobs-title').textContent = state.role === 'owner' ? 'Jobs on all printers' : 'Your jobs';
   renderPrinterChoice();
+  await showOwnDevice().catch(() => undefined);
   if (welcome) setMessage($('print-status'), welcome, 'ok');
   await refresh();
   clearInterval(state.timer);
@@ -724,6 +726,28 @@ async function takeSharedFiles() {
     hint.hidden = false;
     hint.textContent = `Shared with cloudprint: ${files.map((f) => f.name).join(', ')}. Choose the options and press Print.`;
   }
+}
+
+// ---------- a member's own IPP URL ----------
+
+/** A member sees the steps for their own key (GET /v1/printers/{id} answers a share key its ippUri). */
+async function showOwnDevice() {
+  $('device').hidden = true;
+  const printer = state.printers[0];
+  if (state.role !== 'share' || !printer) return;
+  const { data } = await api('GET', `v1/printers/${encodeURIComponent(printer.printerId)}`);
+  if (!data.ippUri) return;
+  $('device-steps').replaceChildren(
+    deviceSteps(h, {
+      keyId: 'own',
+      printerName: data.name,
+      label: '',
+      ippUri: data.ippUri,
+      own: true,
+      heading: 'h3',
+    }),
+  );
+  $('device').hidden = false;
 }
 
 // ---------- a key that stopped working ----------

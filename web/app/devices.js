@@ -30,7 +30,10 @@ let counter = 0;
  * The steps for one share key, as a disclosure: the URL with a copy button, then CUPS, macOS, Windows,
  * iPhone/iPad (the AirPrint profile) and Android. `h` builds elements (app.js).
  */
-export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false }) {
+export function deviceSteps(
+  h,
+  { keyId, printerName, label, ippUri, open = false, own = false, heading = 'h5' },
+) {
   const n = ++counter;
   const fieldId = `ipp-uri-${n}`;
   const statusId = `ipp-copy-${n}`;
@@ -52,7 +55,7 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
   return h(
     'details',
     { class: 'device', open, 'data-key-id': keyId },
-    h('summary', {}, `Add ${printerName} to a computer or phone (${label})`),
+    h('summary', {}, `Add ${printerName} to a computer or phone${own ? '' : ` (${label})`}`),
     h('label', { for: fieldId }, 'Printer URL (IPP)'),
     h(
       'div',
@@ -73,12 +76,14 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
     h(
       'p',
       { class: 'hint' },
-      `Keep it private: anyone with this URL may print to ${printerName} as “${label}”. Revoking the key ends it.`,
+      own
+        ? `Keep it private: anyone with this URL may print to ${printerName} in your name. It stops working when the owner removes your access.`
+        : `Keep it private: anyone with this URL may print to ${printerName} as “${label}”. Revoking the key ends it.`,
     ),
-    h('h5', {}, 'Linux and other CUPS systems'),
+    h(heading, {}, 'Linux and other CUPS systems'),
     h('p', {}, 'In a terminal:'),
     h('pre', {}, code(command)),
-    h('h5', {}, 'macOS'),
+    h(heading, {}, 'macOS'),
     h(
       'p',
       {},
@@ -95,7 +100,7 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
           'This address needs TLS (ipps); if the IP pane does not connect, the Terminal command above works on macOS too (macOS prints with CUPS).',
         )
       : null,
-    h('h5', {}, 'Windows 10 and 11'),
+    h(heading, {}, 'Windows 10 and 11'),
     h(
       'p',
       {},
@@ -103,7 +108,7 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
       code(http),
       '. Windows takes the http:// or https:// form here, not ipp:// or ipps://. If Windows asks for a driver, choose Microsoft → Microsoft IPP Class Driver (the “Internet Printing Client” Windows feature must be on).',
     ),
-    h('h5', {}, 'iPhone and iPad'),
+    h(heading, {}, 'iPhone and iPad'),
     h(
       'p',
       {},
@@ -114,8 +119,8 @@ export function deviceSteps(h, { keyId, printerName, label, ippUri, open = false
       ),
       ' on the iPhone or iPad (in Safari), then Settings → Profile Downloaded → Install. Or scan this code with its camera to open these steps there:',
     ),
-    qrSvg(http, `QR code of the add-printer page of ${printerName} for ${label}`),
-    h('h5', {}, 'Android'),
+    qrSvg(http, `QR code of the add-printer page of ${printerName}${own ? '' : ` for ${label}`}`),
+    h(heading, {}, 'Android'),
     h(
       'p',
       {},
