@@ -58,6 +58,8 @@ function sentence(text) {
 /** What went wrong, for a person. */
 function explain(error) {
   if (error instanceof ApiError) {
+    if (error.status === 401 && state.role === 'owner')
+      return 'The owner key no longer works: it may have been changed. Sign in with the current owner key.';
     if (error.status === 401)
       return 'This key no longer works: the owner may have removed your access. Ask the printer’s owner for a new invite.';
     if (error.code === 'not-accepting-jobs')
