@@ -1,4 +1,5 @@
 /** How the CLI shows API answers to a person (`--json` prints the answers as they are instead). */
+import { reasonWords } from '../core/reason-words.ts';
 
 type Json = Record<string, unknown>;
 
@@ -28,9 +29,12 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Whether the printer takes a job now (acceptsNow also counts an offline printer's grace), and why not in words. */
 function accepting(printer: Json): string {
-  if (printer.acceptingJobs) return 'accepting';
-  return `not accepting (${str(printer.acceptingReason, 'no reason')})`;
+  const now = printer.acceptsNow ?? printer.acceptingJobs;
+  if (now) return 'accepting';
+  const reason = printer.refusalReason ?? printer.acceptingReason;
+  return `not accepting: ${typeof reason === 'string' && reason ? reasonWords(reason) : 'no reason given'}`;
 }
 
 export function printers(list: Json[]): string {
@@ -108,7 +112,8 @@ export function error(status: number, body: unknown): string {
   if (body && typeof body === 'object') {
     const b = body as Json;
     if (b.error === 'not-accepting-jobs') {
-      return `Printer ${str(b.printerId)} is not accepting jobs (${str(b.reason)}): nothing was sent. ${str(b.message, '')}`.trim();
+      const why = typeof b.reason === 'string' && b.reason ? reasonWords(b.reason) : 'no reason given';
+      return `Printer ${str(b.printerId)} is not accepting jobs: ${why}. Nothing was sent [not-accepting-jobs].`;
     }
     return `${str(b.message, `HTTP ${status}`)} [${str(b.error, String(status))}]`;
   }

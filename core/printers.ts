@@ -102,16 +102,24 @@ export async function listPrinters(ports: PrinterPorts, principal: Principal): P
   return own ? [view(ports, own)] : [];
 }
 
+/**
+ * One printer. A share key asking (with `ippBase`) also gets `ippUri`, its own key's IPP printer URI, so a
+ * member can add the printer to a computer's print dialog without the owner's listing.
+ */
 export async function getPrinter(
   ports: PrinterPorts,
   principal: Principal,
   printerId: string,
-): Promise<PrinterView> {
+  ippBase?: string,
+): Promise<PrinterView & { ippUri?: string }> {
   if (principal.kind === 'access') requirePrinter(principal, printerId);
   else requireTerminal(principal, printerId);
   const record = await ports.printers.get(printerId);
   if (!record) throw new NotFoundError('printer');
-  return view(ports, record);
+  if (principal.kind !== 'share' || !ippBase || !ports.ownerKey) return view(ports, record);
+  const own = await ports.credentials.findShareKey(printerId, principal.keyId);
+  const ippUri = own?.kind === 'share' ? await ippUriOf(ports.ownerKey, ippBase, own) : undefined;
+  return { ...view(ports, record), ...(ippUri ? { ippUri } : {}) };
 }
 
 /** What the owner sees of a share key: never the secret or its hash. */

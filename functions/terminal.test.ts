@@ -245,6 +245,26 @@ describe('share keys: create, list, revoke', () => {
     expect(badLabel.status).toBe(400);
     expect((await seePrinter('tm-2', secret)).status).toBe(200);
   });
+
+  it('shows a share key its own ippUri on its printer, the owner none', async () => {
+    // Prepare
+    const created = await call(
+      handlers.terminal,
+      httpEvent('POST /v1/printers/{printerId}/share-keys', {
+        pathParameters: { printerId: 'tm-2' },
+        token: cloud.ownerKey,
+        body: { label: 'Laptop' },
+      }),
+    );
+    // Act
+    const byShare = await seePrinter('tm-2', String(created.body.shareKey));
+    const byOwner = await seePrinter('tm-2', cloud.ownerKey);
+    // Assess
+    expect(byShare.status).toBe(200);
+    expect(byShare.body.ippUri).toBe(created.body.ippUri);
+    expect(byOwner.status).toBe(200);
+    expect(byOwner.body).not.toHaveProperty('ippUri');
+  });
 });
 
 describe('printer commands', () => {

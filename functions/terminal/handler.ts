@@ -38,7 +38,7 @@ export const handler = httpHandler<'terminal'>({
   'GET /v1/printers/{printerId}': async (event) => {
     const principal = await principalOf(event, ports);
     const { printerId } = pathOf(printerParamsSchema, event);
-    return json(200, await getPrinter(ports, principal, printerId));
+    return json(200, await getPrinter(ports, principal, printerId, ippBaseOf(publicBaseUrl(event))));
   },
 
   'PATCH /v1/printers/{printerId}': async (event) => {

@@ -11,6 +11,13 @@ export const keyStore = {
 /** Above this a document goes through a presigned upload: API Gateway and Lambda take about 4.5 MB of binary body. */
 export const DIRECT_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/** Fires `unauthorized` when the cloud refuses the stored key (401): revoked, rotated or mistyped. */
+export const authEvents = new EventTarget();
+
+function refused(status, key) {
+  if (status === 401 && key) authEvents.dispatchEvent(new Event('unauthorized'));
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.message || `HTTP ${status}`);
@@ -48,6 +55,7 @@ export async function api(method, path, { body, headers = {}, key = keyStore.get
   });
   if (res.status === 304) return { status: 304, data: null, etag: res.headers.get('etag') };
   const data = await parse(res);
+  refused(res.status, key);
   if (!res.ok) throw new ApiError(res.status, data);
   return { status: res.status, data, etag: res.headers.get('etag') };
 }
@@ -71,6 +79,7 @@ export function send({ method, target, headers, body, onProgress }) {
       } catch {
         data = { message: xhr.responseText };
       }
+      refused(xhr.status, headers.authorization);
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
       else reject(new ApiError(xhr.status, data));
     };

@@ -1,5 +1,14 @@
 // cloudprint web app: sign in, print with progress, follow jobs, and (owner) printers and invites.
-import { ApiError, api, DIRECT_LIMIT_BYTES, keyStore, postDocument, uploadDocument } from './api.js';
+import {
+  ApiError,
+  api,
+  authEvents,
+  DIRECT_LIMIT_BYTES,
+  keyStore,
+  postDocument,
+  uploadDocument,
+} from './api.js';
+import { deviceSteps } from './devices.js';
 import { qrSvg } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
@@ -49,6 +58,8 @@ function sentence(text) {
 /** What went wrong, for a person. */
 function explain(error) {
   if (error instanceof ApiError) {
+    if (error.status === 401 && state.role === 'owner')
+      return 'The owner key no longer works: it may have been changed. Sign in with the current owner key.';
     if (error.status === 401)
       return 'This key no longer works: the owner may have removed your access. Ask the printer’s owner for a new invite.';
     if (error.code === 'not-accepting-jobs')
@@ -114,7 +125,20 @@ async function roleOf(printers) {
 }
 
 function showSignIn(message = '', kind = '') {
-  for (const id of ['print', 'jobs', 'printers']) $(id).hidden = true;
+  state.role = null;
+  state.keyRefused = false;
+  $('print-submit').disabled = false;
+  $('banner').hidden = true;
+  // nothing of the last person's session stays in the page for the next one to see
+  state.printers = [];
+  state.labels = new Map();
+  $('jobs-list').replaceChildren();
+  $('printers-list').replaceChildren();
+  $('upload').hidden = true;
+  setMessage($('print-status'), '');
+  setMessage($('claim-message'), '');
+  $('device-steps').replaceChildren();
+  for (const id of ['print', 'jobs', 'printers', 'device']) $(id).hidden = true;
   $('who').hidden = true;
   $('signin').hidden = false;
   setMessage($('signin-message'), message, kind);
@@ -142,6 +166,7 @@ async function enter(welcome = '') {
   $('printers').hidden = state.role !== 'owner';
   $('jobs-title').textContent = state.role === 'owner' ? 'Jobs on all printers' : 'Your jobs';
   renderPrinterChoice();
+  await showOwnDevice().catch(() => undefined);
   if (welcome) setMessage($('print-status'), welcome, 'ok');
   await refresh();
   clearInterval(state.timer);
@@ -150,12 +175,17 @@ async function enter(welcome = '') {
   }, 10_000);
 }
 
-async function refresh() {
+/** `force`: after the owner's own change, redraw the cards even while an input there has focus. */
+async function refresh(force = false) {
   if (state.role === 'owner') {
     const { data } = await api('GET', 'v1/printers');
     state.printers = data.printers;
     await loadLabels();
-    renderPrinters();
+    renderPrinters(force);
+  } else if (state.role === 'share') {
+    // a member sees the printer's state change (and learns at once when the key is revoked)
+    const { data } = await api('GET', 'v1/printers');
+    state.printers = data.printers;
   }
   renderPrinterChoice();
   await refreshJobs();
@@ -273,7 +303,8 @@ async function onPrint(event) {
     $('upload').hidden = true;
     setMessage(status, explain(error), 'error');
   } finally {
-    button.disabled = false;
+    // a key refused meanwhile (onKeyRefused) leaves nothing to print with
+    button.disabled = state.keyRefused === true;
   }
 }
 
@@ -445,6 +476,7 @@ function printerCard(p) {
   const headingId = `printer-${p.printerId}`;
   const graceId = `grace-${p.printerId}`;
   const labelId = `invite-label-${p.printerId}`;
+  const deviceId = `device-label-${p.printerId}`;
   const invite = h('div', { class: 'invite', hidden: true, 'aria-live': 'polite' });
   const keys = state.shareKeys?.get(p.printerId) ?? [];
   return h(
@@ -496,7 +528,7 @@ function printerCard(p) {
       ),
       h('button', { type: 'submit', class: 'secondary' }, 'Save'),
     ),
-    h('h4', {}, 'People who may print'),
+    h('h4', {}, 'People and devices that may print'),
     keys.length
       ? h(
           'ul',
@@ -520,6 +552,15 @@ function printerCard(p) {
                 },
                 'Revoke',
               ),
+              key.ippUri
+                ? deviceSteps(h, {
+                    keyId: key.keyId,
+                    printerName: p.name,
+                    label: key.label ?? 'unnamed key',
+                    ippUri: key.ippUri,
+                    open: key.keyId === state.openDevice || state.openKeys?.has(key.keyId),
+                  })
+                : null,
             ),
           ),
         )
@@ -536,16 +577,59 @@ function printerCard(p) {
       h('button', { type: 'submit', class: 'secondary' }, 'Create invite'),
     ),
     invite,
+    h(
+      'form',
+      { class: 'row', onsubmit: (e) => createDeviceKey(e, p) },
+      h(
+        'div',
+        {},
+        h('label', { for: deviceId }, 'Add to a computer or phone (its name)'),
+        h('input', { id: deviceId, name: 'label', required: true, maxlength: 100, autocomplete: 'off' }),
+      ),
+      h('button', { type: 'submit', class: 'secondary' }, 'Show how'),
+    ),
   );
 }
 
-function renderPrinters() {
+/** A share key for a device's own print dialog: its steps open in the key list, the URL ready to copy. */
+async function createDeviceKey(event, p) {
+  event.preventDefault();
+  const label = event.target.label.value.trim();
+  try {
+    const { data } = await api('POST', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`, {
+      body: { label },
+    });
+    state.openDevice = data.keyId;
+    await refresh(true);
+    document.querySelector('details.device[open] summary')?.focus();
+  } catch (error) {
+    setMessage($('claim-message'), explain(error), 'error');
+  }
+}
+
+function renderPrinters(force = false) {
   const list = $('printers-list');
+  // The 10-second refresh must not wipe what the owner is doing: a half-typed name keeps the cards as
+  // they are; open steps and a shown invite survive the redraw.
+  const typing = [...list.querySelectorAll('input:not([readonly])')].some(
+    (input) => input === document.activeElement || (input.name === 'label' && input.value),
+  );
+  if (typing && !force) return;
+  state.openKeys = new Set([...list.querySelectorAll('details.device[open]')].map((d) => d.dataset.keyId));
+  const invites = new Map(
+    [...list.querySelectorAll('article.printer-card')]
+      .map((card) => [card.getAttribute('aria-labelledby'), card.querySelector('.invite:not([hidden])')])
+      .filter(([, invite]) => invite),
+  );
   list.replaceChildren(
     ...(state.printers.length
       ? state.printers.map(printerCard)
       : [h('p', { class: 'hint' }, 'No printers yet: add one with its PIN below.')]),
   );
+  for (const [headingId, invite] of invites) {
+    const card = list.querySelector(`article[aria-labelledby="${CSS.escape(headingId)}"]`);
+    card?.querySelector('.invite')?.replaceWith(invite);
+  }
 }
 
 async function saveGrace(event, p) {
@@ -555,7 +639,7 @@ async function saveGrace(event, p) {
     await api('PATCH', `v1/printers/${encodeURIComponent(p.printerId)}`, {
       body: { offlineGraceHours: value === '' ? null : Number(value) },
     });
-    await refresh();
+    await refresh(true);
   } catch (error) {
     setMessage($('claim-message'), explain(error), 'error');
   }
@@ -568,7 +652,7 @@ async function createInvite(event, p, box) {
     const { data } = await api('POST', `v1/printers/${encodeURIComponent(p.printerId)}/share-keys`, {
       body: { label },
     });
-    await refresh();
+    await refresh(true);
     // the card was drawn again: show the invite in the new one
     const card = document.getElementById(`printer-${p.printerId}`)?.closest('article');
     const target = card?.querySelector('.invite') ?? box;
@@ -597,7 +681,7 @@ async function revokeKey(p, key) {
   } catch (error) {
     setMessage($('claim-message'), explain(error), 'error');
   }
-  await refresh();
+  await refresh(true);
 }
 
 async function onClaim(event) {
@@ -611,7 +695,7 @@ async function onClaim(event) {
       `Printer ${data.printerId} is yours. Next, at the printer: turn its cloud service on (the printer’s own settings page). Until then it does not accept jobs.`,
       'ok',
     );
-    await refresh();
+    await refresh(true);
   } catch (error) {
     setMessage(
       message,
@@ -646,6 +730,68 @@ async function takeSharedFiles() {
   }
 }
 
+// ---------- a member's own IPP URL ----------
+
+/** A member sees the steps for their own key (GET /v1/printers/{id} answers a share key its ippUri). */
+async function showOwnDevice() {
+  $('device').hidden = true;
+  const printer = state.printers[0];
+  if (state.role !== 'share' || !printer) return;
+  const { data } = await api('GET', `v1/printers/${encodeURIComponent(printer.printerId)}`);
+  if (!data.ippUri) return;
+  $('device-steps').replaceChildren(
+    deviceSteps(h, {
+      keyId: 'own',
+      printerName: data.name,
+      label: '',
+      ippUri: data.ippUri,
+      own: true,
+      heading: 'h3',
+    }),
+  );
+  $('device').hidden = false;
+}
+
+// ---------- a key that stopped working ----------
+
+/**
+ * Any action refused with 401 while signed in (print, jobs, the printer, the owner's pages): the key was
+ * revoked or changed. Said once, in words, with the way out (sign out) at hand; polling stops.
+ */
+function onKeyRefused() {
+  if (!state.role) return;
+  clearInterval(state.timer);
+  state.keyRefused = true;
+  $('print-submit').disabled = true;
+  // an earlier "Welcome! You can print now." would now say the opposite of the banner
+  if ($('print-status').classList.contains('ok')) setMessage($('print-status'), '');
+  const line = $('print-printer-state');
+  line.textContent = 'This key may no longer print.';
+  line.className = 'printer-line error';
+  const banner = $('banner');
+  if (!banner.hidden) return;
+  const text =
+    state.role === 'share'
+      ? 'Your invite no longer works: the printer’s owner has removed your access (or sent you a new invite). Nothing more can be printed with it. Ask the owner for a new invite.'
+      : 'The owner key no longer works: it may have been changed. Sign out and sign in with the current owner key.';
+  banner.replaceChildren(
+    h('p', {}, text),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: () => {
+          keyStore.clear();
+          showSignIn('Signed out. The key was removed from this browser.');
+        },
+      },
+      'Sign out',
+    ),
+  );
+  banner.hidden = false;
+}
+
 // ---------- start ----------
 
 async function start() {
@@ -662,6 +808,8 @@ async function start() {
   $('print-form').addEventListener('submit', onPrint);
   $('print-printer').addEventListener('change', renderPrinterChoice);
   $('claim-form').addEventListener('submit', onClaim);
+  $('jobs-refresh').addEventListener('click', () => refresh().catch(() => undefined));
+  authEvents.addEventListener('unauthorized', onKeyRefused);
 
   state.words = await fetch('app/reasons.json')
     .then((r) => r.json())
