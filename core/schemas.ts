@@ -202,3 +202,24 @@ export const webhookBodySchema = z.object({
   description: z.string().trim().min(1).max(100).optional(),
 });
 export type WebhookBody = z.infer<typeof webhookBodySchema>;
+
+/**
+ * POST /v1/printers/{id}/scans.
+ * Example: `{"resolution": 300, "color": "color", "source": "flatbed", "format": "pdf", "title": "Receipt"}`
+ */
+export const scanBodySchema = z.object({
+  resolution: z.number().int().min(75).max(1200).default(300),
+  color: z.enum(COLOR_MODES).default('color'),
+  source: z.enum(['flatbed', 'adf']).default('flatbed'),
+  format: z.enum(['pdf', 'jpeg']).default('pdf'),
+  title: z.string().trim().min(1).max(MAX_TITLE_LENGTH).optional(),
+});
+export type ScanBody = z.infer<typeof scanBodySchema>;
+
+/** E.164: `+`, a country code not starting with 0, at most 15 digits in all. Example: `+81312345678` */
+export const e164Schema = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +81312345678');
+
+/** POST /v1/printers/{id}/faxes: the print options, and `to`. Example: `?to=%2B81312345678` */
+export const faxQuerySchema = printOptionsSchema.extend({ to: e164Schema });

@@ -126,6 +126,19 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     body: 'uploadBodySchema',
     status: 201,
   },
+  'POST /v1/printers/{printerId}/scans': {
+    summary: 'A scan job (multi-function device): the completed job view carries documentUrl, the scan',
+    auth: 'terminal',
+    body: 'scanBodySchema',
+    status: 202,
+  },
+  'POST /v1/printers/{printerId}/faxes': {
+    summary: 'A fax job: the document (as print accepts it) sent to ?to=<E.164 number>',
+    auth: 'terminal',
+    query: 'faxQuerySchema',
+    document: true,
+    status: 202,
+  },
   'GET /v1/printers/{printerId}/jobs': {
     summary: "A printer's jobs (terminal: its own; printer: the fetchable ones)",
     auth: 'any',

@@ -66,6 +66,8 @@ export const HTTP_ROUTES = [
 
   { method: 'POST', path: '/v1/printers/{printerId}/jobs', fn: 'print-request' },
   { method: 'POST', path: '/v1/printers/{printerId}/uploads', fn: 'print-request' },
+  { method: 'POST', path: '/v1/printers/{printerId}/scans', fn: 'print-request' },
+  { method: 'POST', path: '/v1/printers/{printerId}/faxes', fn: 'print-request' },
 
   { method: 'GET', path: '/v1/printers/{printerId}/jobs', fn: 'jobs' },
   { method: 'GET', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
