@@ -11,8 +11,8 @@ export type DeviceFunction = (typeof DEVICE_FUNCTIONS)[number];
 /** The job kinds: one per function, all through the same job machinery. */
 export type JobKind = DeviceFunction;
 
-export function functionsOf(printer: Pick<PrinterRecord, 'capabilities'>): DeviceFunction[] {
-  const declared = printer.capabilities?.functions;
+export function functionsOf(printer: Pick<PrinterRecord, 'capabilities' | 'functions'>): DeviceFunction[] {
+  const declared = printer.functions ?? printer.capabilities?.functions;
   if (!Array.isArray(declared)) return ['print'];
   return DEVICE_FUNCTIONS.filter((name) => declared.includes(name));
 }

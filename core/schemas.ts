@@ -3,6 +3,7 @@
  * functions/http.ts turns a failed parse into 400 naming the field.
  */
 import { z } from 'zod';
+import { DEVICE_FUNCTIONS } from './device-functions.ts';
 import {
   COLOR_MODES,
   DEFAULT_PRINT_OPTIONS,
@@ -134,6 +135,8 @@ export const statusBodySchema = z.object({
     .record(z.string().max(64), storableNumberSchema)
     .refine((supplies) => Object.keys(supplies).length <= 32, 'must have at most 32 entries')
     .optional(),
+  /** A multi-function device's functions (core/device-functions.ts). */
+  functions: z.array(z.enum(DEVICE_FUNCTIONS)).min(1).max(DEVICE_FUNCTIONS.length).optional(),
 });
 export type StatusBody = z.infer<typeof statusBodySchema>;
 

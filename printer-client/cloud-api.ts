@@ -2,6 +2,7 @@
  * The cloud port: everything printer-client says to or hears from the cloud (CONTRACT.md, printer
  * routes and WebSocket). cloud-http.ts implements it with fetch and `ws`; tests use a fake.
  */
+import type { ScanParams } from '../core/job.ts';
 
 export interface RegistrationStart {
   registrationId: string;
@@ -23,10 +24,15 @@ export interface PrinterStatusReport {
   state: 'idle' | 'processing' | 'stopped';
   reasons: string[];
   supplies?: Record<string, number>;
+  functions?: string[];
 }
 
 export interface FetchableJob {
   jobId: string;
+  /** print when absent (a cloud from before scan and fax). */
+  kind?: 'print' | 'scan' | 'fax';
+  scan?: ScanParams;
+  fax?: { to: string };
   createdAt: string;
   title?: string;
   format?: string;
@@ -41,9 +47,11 @@ export interface JobListing {
 
 export interface FetchedJob {
   job: { jobId: string; title?: string; pages?: number; copies?: number; options?: Record<string, unknown> };
+  /** The document; for a scan, where to PUT the result (with `uploadHeaders`). */
   documentUrl: string;
   format: string;
   leaseExpiresAt?: string;
+  uploadHeaders?: Record<string, string>;
 }
 
 /** IPP job states the printer reports (CONTRACT.md printer routes). */
@@ -84,6 +92,8 @@ export interface CloudApi {
   listFetchable(token: string, printerId: string): Promise<JobListing>;
   fetchJob(token: string, printerId: string, jobId: string): Promise<FetchedJob>;
   download(token: string, documentUrl: string): Promise<Uint8Array>;
+  /** PUTs a scan's result to the URL its fetch gave. */
+  upload(url: string, headers: Record<string, string>, bytes: Uint8Array): Promise<void>;
   putJobState(token: string, printerId: string, jobId: string, report: JobStateReport): Promise<void>;
   openPush(token: string, handlers: PushHandlers): Promise<PushSocket>;
 }

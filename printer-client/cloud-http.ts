@@ -76,6 +76,11 @@ export class HttpCloudApi implements CloudApi {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  async upload(url: string, headers: Record<string, string>, bytes: Uint8Array): Promise<void> {
+    const res = await this.send(new URL(url, this.server).href, { method: 'PUT', headers, body: bytes });
+    if (!res.ok) throw await errorOf(res);
+  }
+
   async putJobState(token: string, printerId: string, jobId: string, report: JobStateReport) {
     await this.json(
       'PUT',

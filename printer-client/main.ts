@@ -10,9 +10,11 @@ import { HttpCloudApi } from './cloud-http.ts';
 import './device-file.ts';
 import './device-ipp.ts';
 import { createDevice } from './device-port.ts';
+import { createFax } from './fax-port.ts';
 import { Printer } from './printer.ts';
 import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
+import { createScanner } from './scan-port.ts';
 import { lockStateDir, StateDirLocked } from './state-lock.ts';
 import { startWebServer } from './web-server.ts';
 
@@ -47,6 +49,11 @@ async function main(): Promise<void> {
     clock: systemClock,
     store,
     device: createDevice(options.engine, { outDir: options.outDir }),
+    functions: options.functions,
+    scanner: options.functions.includes('scan')
+      ? createScanner(options.scanner, { sourceDir: options.scanSource })
+      : undefined,
+    fax: options.functions.includes('fax') ? createFax(options.fax, { outDir: options.outDir }) : undefined,
     resources: { tonerPerPage: options.tonerPerPage, tonerEstimate: options.tonerEstimate },
     heartbeatMs: options.heartbeatSeconds * 1000,
     safetyListMs: options.safetyListSeconds * 1000,

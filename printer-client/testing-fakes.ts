@@ -124,6 +124,7 @@ export type CloudCall =
   | { op: 'listFetchable' }
   | { op: 'fetchJob'; jobId: string }
   | { op: 'download'; url: string }
+  | { op: 'upload'; url: string }
   | { op: 'putJobState'; jobId: string; report: JobStateReport }
   | { op: 'openPush' }
   | { op: 'send'; action: string }
@@ -307,6 +308,10 @@ export class FakeCloud implements CloudApi {
     const job = this.jobs.get(documentUrl.split('/').pop() ?? '');
     if (!job) throw new CloudError(404, 'no such document');
     return job.document;
+  }
+
+  async upload(url: string): Promise<void> {
+    this.calls.push({ op: 'upload', url });
   }
 
   async putJobState(token: string, _printerId: string, jobId: string, report: JobStateReport) {
