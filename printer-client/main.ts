@@ -11,6 +11,7 @@ import './device-file.ts';
 import './device-ipp.ts';
 import { createDevice } from './device-port.ts';
 import { createFax } from './fax-port.ts';
+import { startPanel } from './panel.ts';
 import { Printer } from './printer.ts';
 import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
@@ -63,12 +64,16 @@ async function main(): Promise<void> {
   });
   const web = await startWebServer(printer, options.uiPort, options.uiHost);
   log(`pages and control API at ${web.url} (state in ${options.stateDir}, output in ${options.outDir})`);
+  const panel = options.panel
+    ? startPanel(printer, { input: process.stdin, output: process.stdout }, log)
+    : null;
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping (nothing is sent to the cloud)`);
+    panel?.close();
     await printer.shutdown();
     await web.close();
     await lock.release();
