@@ -2,10 +2,11 @@
  * The multi-function device (the patent's variation 2), end to end: the local cloud and printer-client
  * as processes, scan and fax jobs through the same acceptance, journal and job machinery as print.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cloudprint } from '../cli/main.ts';
 import { PrinterControl, Terminal } from './support/api.ts';
 import { imagesOnPage, makeJpeg, registerByPin } from './support/flows.ts';
 import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
@@ -147,5 +148,39 @@ describe('a multi-function device', () => {
     expect(refused.body).toMatchObject({ error: 'function-not-supported', function: 'scan' });
     expect(faxRefused.status).toBe(422);
     expect(faxRefused.body).toMatchObject({ error: 'function-not-supported', function: 'fax' });
+  });
+
+  it('the CLI scans to a file and faxes a file (cloudprint scan / fax)', async () => {
+    // Prepare
+    const { printer } = await onlineDevice('MFD-CLI', ['--functions', 'print,scan,fax']);
+    await owner.waitForPrinter('MFD-CLI', (p) => (p.functions ?? []).includes('fax'), 'functions');
+    const dir = await tempDir('cli-mfd');
+    const photo = join(dir, 'photo.jpg');
+    await writeFile(photo, jpeg);
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    const target = ['--api', cloud.local.apiUrl, '--key', cloud.local.ownerKey];
+
+    // Act
+    const scanCode = await cloudprint(
+      ['scan', 'MFD-CLI', '--out', join(dir, 'scan.pdf'), '--timeout', '30', ...target],
+      io,
+    );
+    const faxCode = await cloudprint(
+      ['fax', 'MFD-CLI', photo, '--to', '+81312345678', '--wait', '--timeout', '30', ...target],
+      io,
+    );
+    const badCode = await cloudprint(['fax', 'MFD-CLI', photo, '--to', '12345', ...target], io);
+
+    // Assess: the scan (an empty folder: the generated test page) is a PDF; the fax was recorded
+    expect(scanCode, out.join('\n')).toBe(0);
+    expect((await PDFDocument.load(await readFile(join(dir, 'scan.pdf')))).getPageCount()).toBe(1);
+    expect(faxCode, out.join('\n')).toBe(0);
+    const records = (await readdir(printer.outDir)).filter((f) => f.endsWith('.fax.json'));
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(await readFile(join(printer.outDir, records[0] ?? ''), 'utf8')).to).toBe(
+      '+81312345678',
+    );
+    expect(badCode).toBe(1);
   });
 });
