@@ -132,7 +132,9 @@ async function finish(bytes: Uint8Array, contentType: string, request: ScanReque
   const gray = request.color === 'monochrome';
   if (request.format === 'jpeg') {
     const image = sharp(bytes);
-    const jpeg = await (gray ? image.grayscale() : image).jpeg({ quality: 85 }).toBuffer();
+    const jpeg = await (gray ? image.grayscale().toColourspace('b-w') : image)
+      .jpeg({ quality: 85 })
+      .toBuffer();
     return { bytes: new Uint8Array(jpeg), contentType: 'image/jpeg', pages: 1 };
   }
   const data = await convertDocument(bytes, contentType, {
