@@ -3,6 +3,7 @@
  * keeps a job table and records every call in order, and a harness that builds a Printer on a
  * temp state dir with the real file engine.
  */
+
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import {
 } from './cloud-api.ts';
 import { fileDevice } from './device-file.ts';
 import type { DevicePort } from './device-port.ts';
+import type { FaxPort } from './fax-port.ts';
 import { Printer } from './printer.ts';
 import { PrinterStore } from './printer-store.ts';
 
@@ -108,6 +110,8 @@ export interface FakeJob {
   reports: JobStateReport[];
   /** The printer's lease ran out: the job is fetchable again. */
   leaseExpired?: boolean;
+  /** A fax job's number (kind fax); absent: a print job. */
+  faxTo?: string;
 }
 
 /** As the cloud decides it (core/job-state.ts): pending, or taken by the printer with its lease run out. */
@@ -201,7 +205,7 @@ export class FakeCloud implements CloudApi {
   }
 
   async addJob(
-    options: { pages?: number; copies?: number; title?: string; document?: Uint8Array } = {},
+    options: { pages?: number; copies?: number; title?: string; document?: Uint8Array; faxTo?: string } = {},
   ): Promise<string> {
     this.jobCounter++;
     const jobId = `job-${String(this.jobCounter).padStart(3, '0')}`;
@@ -213,6 +217,7 @@ export class FakeCloud implements CloudApi {
       copies: options.copies ?? 1,
       document: options.document ?? (await makePdf(options.pages ?? 1)),
       reports: [],
+      ...(options.faxTo ? { faxTo: options.faxTo } : {}),
     });
     return jobId;
   }
@@ -281,7 +286,13 @@ export class FakeCloud implements CloudApi {
     const jobs = [...this.jobs.values()]
       .filter(isFakeJobFetchable)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((j) => ({ jobId: j.jobId, createdAt: j.createdAt, title: j.title, format: 'application/pdf' }));
+      .map((j) => ({
+        jobId: j.jobId,
+        createdAt: j.createdAt,
+        title: j.title,
+        format: 'application/pdf',
+        ...(j.faxTo ? { kind: 'fax' as const, fax: { to: j.faxTo } } : {}),
+      }));
     return this.pollIntervalSeconds ? { jobs, pollIntervalSeconds: this.pollIntervalSeconds } : { jobs };
   }
 
@@ -369,6 +380,8 @@ export interface HarnessOptions {
   registered?: boolean;
   /** The engine (default: the file engine writing to `<dir>/out`). */
   engine?: DevicePort;
+  /** A multi-function device's fax engine. */
+  fax?: FaxPort;
 }
 
 export interface Harness {
@@ -407,6 +420,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     clock,
     store,
     device,
+    fax: options.fax,
     resources: { tonerPerPage: options.tonerPerPage ?? 1, tonerEstimate: options.tonerEstimate ?? 5 },
     heartbeatMs: 240_000,
     minuteMs: 60_000,
