@@ -183,4 +183,26 @@ describe('a multi-function device', () => {
     );
     expect(badCode).toBe(1);
   });
+
+  it('an error state of the device (cover open) stops acceptance for scan and fax too', async () => {
+    // Prepare
+    const { control } = await onlineDevice('MFD-ERR', ['--functions', 'print,scan,fax']);
+    await owner.waitForPrinter('MFD-ERR', (p) => (p.functions ?? []).includes('scan'), 'functions');
+
+    // Act
+    await control.status('stopped', ['cover-open']);
+    await owner.waitForPrinter(
+      'MFD-ERR',
+      (p) => !p.acceptingJobs && p.state === 'stopped',
+      'stopped by the error',
+    );
+    const scanRefused = await scan('MFD-ERR', { format: 'pdf' });
+    const faxRefused = await fax('MFD-ERR', '+81312345678', jpeg);
+
+    // Assess
+    expect(scanRefused.status).toBe(503);
+    expect(scanRefused.body).toMatchObject({ error: 'not-accepting-jobs', reason: 'cover-open' });
+    expect(faxRefused.status).toBe(503);
+    expect(faxRefused.body).toMatchObject({ error: 'not-accepting-jobs', reason: 'cover-open' });
+  });
 });
