@@ -138,13 +138,8 @@ export async function fetchJob(
     });
   }
   if (kindOf(job) === 'scan') {
-    // The printer fills the job's document with the scan; the URL outlives the lease, as a scan takes time.
-    const expiresAt = new Date(now.getTime() + SCAN_URL_SECONDS * 1000);
-    const upload = await ports.documents.uploadUrl(job.documentKey, {
-      contentType: job.format,
-      size: 0,
-      expiresAt,
-    });
+    // The printer fills the job's document with the scan (or asks scanUploadUrl for a fresh URL later).
+    const upload = await scanUpload(ports, job, now);
     return {
       job: jobView(job),
       documentUrl: upload.url,
@@ -155,6 +150,34 @@ export async function fetchJob(
   }
   const documentUrl = await ports.documents.downloadUrl(job.documentKey, leaseExpiresAt);
   return { job: jobView(job), documentUrl, format: job.format, leaseExpiresAt: leaseExpiresAt.toISOString() };
+}
+
+function scanUpload(ports: JobPorts, job: JobRecord, now: Date) {
+  const expiresAt = new Date(now.getTime() + SCAN_URL_SECONDS * 1000);
+  return ports.documents
+    .uploadUrl(job.documentKey, { contentType: job.format, size: 0, expiresAt })
+    .then((upload) => ({ ...upload, expiresAt: expiresAt.toISOString() }));
+}
+
+/**
+ * A fresh PUT URL for the result of a scan job the printer holds (processing or processing-stopped): a
+ * scan suspended for a while outlives the URL its fetch gave. Another job → 409.
+ */
+export async function scanUploadUrl(ports: JobPorts, principal: Principal, printerId: string, jobId: string) {
+  requirePrinter(principal, printerId);
+  const job = await ports.jobs.get(printerId, jobId);
+  if (!job) throw new NotFoundError('job');
+  if (
+    kindOf(job) !== 'scan' ||
+    (job.state !== JobState.processing && job.state !== JobState.processingStopped)
+  ) {
+    throw new ConflictError(`Job ${jobId} is not a scan the printer holds`, {
+      state: job.state,
+      kind: kindOf(job),
+    });
+  }
+  const upload = await scanUpload(ports, job, ports.clock.now());
+  return { url: upload.url, method: 'PUT' as const, headers: upload.headers, expiresAt: upload.expiresAt };
 }
 
 /** The printer reports progress. processing / processing-stopped renew the lease. */

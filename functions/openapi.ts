@@ -149,6 +149,10 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     summary: 'The printer takes a job (lease) and gets its document URL',
     auth: 'printer',
   },
+  'POST /v1/printers/{printerId}/jobs/{jobId}/scan-upload': {
+    summary: 'The printer gets a fresh presigned PUT URL for the result of a scan job it holds',
+    auth: 'printer',
+  },
   'PUT /v1/printers/{printerId}/jobs/{jobId}/state': {
     summary: 'The printer reports a job state',
     auth: 'printer',

@@ -74,6 +74,7 @@ export const HTTP_ROUTES = [
   { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
+  { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/scan-upload', fn: 'jobs' },
 
   { method: 'GET', path: '/', fn: 'app' },
   { method: 'GET', path: '/manifest.webmanifest', fn: 'app' },

@@ -47,11 +47,10 @@ export interface JobListing {
 
 export interface FetchedJob {
   job: { jobId: string; title?: string; pages?: number; copies?: number; options?: Record<string, unknown> };
-  /** The document; for a scan, where to PUT the result (with `uploadHeaders`). */
+  /** The document (a scan's is its upload URL, unused here: scanUploadUrl gives a fresh one when the scan is made). */
   documentUrl: string;
   format: string;
   leaseExpiresAt?: string;
-  uploadHeaders?: Record<string, string>;
 }
 
 /** IPP job states the printer reports (CONTRACT.md printer routes). */
@@ -92,7 +91,13 @@ export interface CloudApi {
   listFetchable(token: string, printerId: string): Promise<JobListing>;
   fetchJob(token: string, printerId: string, jobId: string): Promise<FetchedJob>;
   download(token: string, documentUrl: string): Promise<Uint8Array>;
-  /** PUTs a scan's result to the URL its fetch gave. */
+  /** A fresh PUT URL for the result of a scan job the printer holds. */
+  scanUploadUrl(
+    token: string,
+    printerId: string,
+    jobId: string,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  /** PUTs a scan's result to its upload URL. */
   upload(url: string, headers: Record<string, string>, bytes: Uint8Array): Promise<void>;
   putJobState(token: string, printerId: string, jobId: string, report: JobStateReport): Promise<void>;
   openPush(token: string, handlers: PushHandlers): Promise<PushSocket>;

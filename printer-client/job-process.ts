@@ -151,7 +151,6 @@ export class JobProcessor {
       ...(listed.kind && listed.kind !== 'print' ? { kind: listed.kind } : {}),
       ...(listed.scan ? { scan: listed.scan } : {}),
       ...(listed.fax ? { fax: listed.fax } : {}),
-      ...(fetched.uploadHeaders ? { uploadHeaders: fetched.uploadHeaders } : {}),
     };
     if (listed.pages ?? fetched.job.pages) entry.pages = listed.pages ?? fetched.job.pages;
     store.data.journal[entry.jobId] = entry;
@@ -339,7 +338,10 @@ export class JobProcessor {
     if (!entry.scan) throw new DeviceError('the scan job carries no parameters', 'aborted-by-system');
     const scanned = await scanner.scan({ ...entry.scan, jobId: entry.jobId, title: entry.title });
     await writeFile(path, scanned.bytes);
-    await this.deps.cloud.upload(entry.documentUrl ?? '', entry.uploadHeaders ?? {}, scanned.bytes);
+    // A fresh URL: the one the fetch gave may have expired while the job was suspended.
+    const token = this.deps.store.data.token ?? '';
+    const target = await this.deps.cloud.scanUploadUrl(token, this.deps.printerId, entry.jobId);
+    await this.deps.cloud.upload(target.url, target.headers, scanned.bytes);
     return { impressions: scanned.pages };
   }
 

@@ -25,8 +25,6 @@ export interface JournalEntry {
   kind?: 'print' | 'scan' | 'fax';
   scan?: ScanParams;
   fax?: { to: string };
-  /** A scan: the headers its upload URL (`documentUrl`) wants. */
-  uploadHeaders?: Record<string, string>;
   step: JournalStep;
   title: string;
   /** Cloud job creation time, to keep suspended jobs oldest first. */

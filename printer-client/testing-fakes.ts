@@ -321,6 +321,11 @@ export class FakeCloud implements CloudApi {
     return job.document;
   }
 
+  async scanUploadUrl(token: string, _printerId: string, jobId: string) {
+    this.auth(token);
+    return { url: `http://cloud.test/scans/${jobId}`, headers: {} };
+  }
+
   async upload(url: string): Promise<void> {
     this.calls.push({ op: 'upload', url });
   }
