@@ -70,6 +70,35 @@ describe('fax jobs in the journal', () => {
     const reports = first.cloud.jobs.get(jobId)?.reports ?? [];
     expect(reports.filter((r) => r.state === 'completed')).toEqual([{ state: 'completed', impressions: 1 }]);
   });
+
+  it('on its way to the fax engine but never sent before a restart: sent after it, exactly once', async () => {
+    // Prepare: the process dies before the fax goes out
+    const out = join(await tmp(), 'fax-out');
+    let reached = false;
+    const stuck: FaxPort = {
+      uri: 'emulated',
+      send: () => {
+        reached = true;
+        return new Promise(() => {});
+      },
+      follow: (request) => emulatedFax(out).follow(request),
+    };
+    const first = await harness({ fax: stuck });
+    const jobId = await first.cloud.addJob({ faxTo: '+81312345678' });
+    await first.printer.setService(true);
+    await until(() => reached, 'on its way to the fax engine');
+    await first.printer.shutdown();
+
+    // Act
+    const again = countingFax(out);
+    await harness({ dir: first.dir, cloud: first.cloud, fax: again });
+    await until(() => first.cloud.jobs.get(jobId)?.state === 'completed', 'faxed after restart');
+
+    // Assess
+    expect(again.sent).toEqual([jobId]);
+    const record = JSON.parse(await readFile(join(out, `${jobId}.fax.json`), 'utf8'));
+    expect(record.to).toBe('+81312345678');
+  });
 });
 
 function tmp(): Promise<string> {

@@ -297,7 +297,9 @@ export class JobProcessor {
     this.started();
     let result: PrintResult | null;
     try {
-      result = (await this.followOther(entry)) ?? (await device.follow(this.request(entry), entry.engineRef));
+      const other = await this.followOther(entry);
+      // undefined: a print job, asked of the print engine; null: a fax never sent (sent now)
+      result = other !== undefined ? other : await device.follow(this.request(entry), entry.engineRef);
     } catch (error) {
       if (!(error instanceof JobFailed)) {
         this.printing = false;
