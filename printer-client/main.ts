@@ -11,7 +11,7 @@ import './device-file.ts';
 import './device-ipp.ts';
 import { createDevice } from './device-port.ts';
 import { createFax } from './fax-port.ts';
-import { startPanel } from './panel.ts';
+import { type Panel, startPanel } from './panel.ts';
 import { Printer } from './printer.ts';
 import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
     process.exit(2);
   }
-  const log = (line: string) => console.log(`[printer ${options.printerId}] ${line}`);
+  let panel: Panel | null = null;
+  // With --panel the terminal is the device's display: log lines go under it instead of over it.
+  const log = (line: string) =>
+    panel ? panel.note(line) : console.log(`[printer ${options.printerId}] ${line}`);
   // Before anything reads the journal: a second process on it would print the same jobs again.
   const lock = await lockStateDir(options.stateDir).catch((error: unknown) => {
     if (!(error instanceof StateDirLocked)) throw error;
@@ -64,9 +67,7 @@ async function main(): Promise<void> {
   });
   const web = await startWebServer(printer, options.uiPort, options.uiHost);
   log(`pages and control API at ${web.url} (state in ${options.stateDir}, output in ${options.outDir})`);
-  const panel = options.panel
-    ? startPanel(printer, { input: process.stdin, output: process.stdout }, log)
-    : null;
+  if (options.panel) panel = startPanel(printer, { input: process.stdin, output: process.stdout }, log);
 
   let stopping = false;
   const stop = async (signal: string) => {

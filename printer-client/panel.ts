@@ -18,20 +18,30 @@ const POLICIES: StopPolicy[] = ['now', 'ask', 'never', 'after'];
 const REDRAW_MS = 300;
 
 /** Draws the panel and reads keys until `close()`. Needs a TTY: without one it says so and does nothing. */
-export function startPanel(printer: Printer, io: PanelIo, log: (line: string) => void): { close(): void } {
+export interface Panel {
+  /** A log line, shown under the screen (the panel owns the terminal, so logs are not printed over it). */
+  note(line: string): void;
+  close(): void;
+}
+
+/** Log lines kept under the screen. */
+const NOTES = 5;
+
+export function startPanel(printer: Printer, io: PanelIo, log: (line: string) => void): Panel | null {
   if (!io.input.isTTY) {
     log('--panel needs a terminal (TTY) on stdin: the panel is not shown');
-    return { close() {} };
+    return null;
   }
   let screen: Screen = 'status';
   let message = '';
   let shown = '';
+  const notes: string[] = [];
   io.input.setRawMode(true);
   io.input.setEncoding('utf8');
   io.input.resume();
 
   const draw = () => {
-    const text = render(printer.snapshot(), screen, message);
+    const text = `${render(printer.snapshot(), screen, message)}\n\n${notes.join('\n')}`;
     if (text === shown) return;
     shown = text;
     io.output.write(`\x1b[2J\x1b[H${text.replaceAll('\n', '\r\n')}\r\n`);
@@ -60,13 +70,22 @@ export function startPanel(printer: Printer, io: PanelIo, log: (line: string) =>
     } else if (key === 's') screen = 'settings';
     draw();
   };
-  io.input.on('data', onKey);
+  // Keys typed quickly arrive together: each character is a key.
+  const onData = (chunk: string) => {
+    for (const key of chunk) onKey(key);
+  };
+  io.input.on('data', onData);
   const timer = setInterval(draw, REDRAW_MS);
   draw();
   return {
+    note(line) {
+      notes.push(line.slice(0, 200));
+      if (notes.length > NOTES) notes.shift();
+      draw();
+    },
     close() {
       clearInterval(timer);
-      io.input.off('data', onKey);
+      io.input.off('data', onData);
       io.input.setRawMode(false);
       io.input.pause();
     },
