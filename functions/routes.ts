@@ -13,9 +13,9 @@ export const HANDLERS = {
   register: { memoryMb: 256, timeoutSeconds: 10 },
   /** accepting-jobs and status updates from the printer. */
   'printer-commands': { memoryMb: 256, timeoutSeconds: 10 },
-  /** Print requests and uploads: the only handler that converts documents (sharp + pdf-lib). */
+  /** Print, fax and scan requests, and uploads: the only handler that converts documents (sharp + pdf-lib). */
   'print-request': { memoryMb: 2048, timeoutSeconds: 29 },
-  /** Job listing, fetch, state updates, terminal job view and cancel. */
+  /** Job listing, fetch, state updates, a scan's upload URL, terminal job view and cancel. */
   jobs: { memoryMb: 256, timeoutSeconds: 10 },
   /** The IPP door (RFC 8011) at each share key's capability URL; converts documents like print-request. */
   ipp: { memoryMb: 2048, timeoutSeconds: 29 },
