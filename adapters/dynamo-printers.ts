@@ -105,6 +105,7 @@ export class DynamoPrinterStore implements PrinterStore {
       state: input.state,
       reasons: input.reasons,
       supplies: input.supplies,
+      functions: input.functions,
       updatedAt: input.at,
       lastSeenAt: input.at,
     });

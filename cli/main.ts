@@ -4,7 +4,7 @@
  * Reads the API URL and key from flags, the environment (CLOUDPRINT_API_URL, CLOUDPRINT_KEY), or the
  * local cloud's .cloudprint/local.json.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -237,6 +237,74 @@ const COMMANDS: Record<string, Command> = {
       return code === 0 && (done.body as Json).state !== 'completed' ? 1 : code;
     },
   },
+  scan: {
+    args: '<printerId> --out FILE',
+    summary: 'scan on a multi-function device and save the result (PDF or JPEG)',
+    details: `  --out FILE            where the scan is written (required)
+  --resolution DPI      default 300
+  --color color|monochrome
+  --source flatbed|adf  default flatbed
+  --format pdf|jpeg     default pdf
+  --title TEXT
+  --timeout SECONDS     how long to wait for the scan (default 600)`,
+    run: async (ctx, args) => {
+      const [printerId = ''] = need(args, 1, 'scan <printerId> --out FILE');
+      const out = ctx.values.out;
+      if (!out) throw new UsageError('usage: cloudprint scan <printerId> --out FILE');
+      const v = ctx.values;
+      const body = {
+        resolution: v.resolution ? Number(v.resolution) : 300,
+        color: v.color ?? 'color',
+        source: v.source ?? 'flatbed',
+        format: v.format ?? 'pdf',
+        ...(v.title ? { title: v.title } : {}),
+      };
+      const t = await ctx.target();
+      const path = `/v1/printers/${enc(printerId)}/scans`;
+      const submitted = await call(t, 'POST', path, JSON.stringify(body), 'application/json');
+      if (submitted.status >= 400) return report(ctx, submitted, () => '');
+      const { jobId } = submitted.body as { jobId: string };
+      if (!ctx.json) ctx.io.out(`Scan ${jobId} sent to ${printerId}, waiting for it…`);
+      const done = await waitForJob(ctx, t, printerId, jobId);
+      const { state, documentUrl } = (done.body ?? {}) as Json;
+      if (done.status >= 400 || state !== 'completed' || typeof documentUrl !== 'string')
+        return Math.max(1, report(ctx, done, human.job));
+      const res = await fetch(documentUrl);
+      if (!res.ok) throw new Error(`downloading the scan failed: HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      await writeFile(out, bytes);
+      return report(ctx, done, () => `Scan saved to ${out} (${human.bytes(bytes.byteLength)})`);
+    },
+  },
+  fax: {
+    args: '<printerId> <file> --to NUMBER',
+    summary: 'fax a photo or PDF from a multi-function device to an E.164 number (+81312345678)',
+    details: `  --to NUMBER           the E.164 number (required)
+  --wait                wait until the fax is sent (exit 0) or fails (exit 1)
+  --timeout SECONDS     how long --wait waits (default 600)`,
+    run: async (ctx, args) => {
+      const [printerId = '', file = ''] = need(args, 2, 'fax <printerId> <file> --to NUMBER');
+      const to = ctx.values.to;
+      if (!to) throw new UsageError('usage: cloudprint fax <printerId> <file> --to NUMBER');
+      const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+      if (!contentType)
+        throw new UsageError(`unsupported file type ${extname(file) || '(none)'}: send a photo or a PDF`);
+      const t = await ctx.target();
+      const query = new URLSearchParams({ to, title: ctx.values.title ?? basename(file) });
+      const path = `/v1/printers/${enc(printerId)}/faxes?${query}`;
+      const submitted = await call(t, 'POST', path, await readFile(file), contentType);
+      if (submitted.status >= 400 || !ctx.values.wait)
+        return report(
+          ctx,
+          submitted,
+          (b) => `Fax ${String(b.jobId)} to ${to} sent to ${printerId} (${String(b.state)})`,
+        );
+      const { jobId } = submitted.body as { jobId: string };
+      const done = await waitForJob(ctx, t, printerId, jobId);
+      const code = report(ctx, done, human.job);
+      return code === 0 && (done.body as Json).state !== 'completed' ? 1 : code;
+    },
+  },
   job: {
     args: '<printerId> <jobId>',
     summary: 'show a job',
@@ -438,6 +506,11 @@ function parse(argv: string[]) {
       fit: { type: 'string' },
       color: { type: 'string' },
       label: { type: 'string' },
+      out: { type: 'string' },
+      to: { type: 'string' },
+      resolution: { type: 'string' },
+      source: { type: 'string' },
+      format: { type: 'string' },
       events: { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },

@@ -51,8 +51,10 @@ export async function finishJob(
           leaseExpiresAt: null,
           expiresAtEpoch,
         });
+  // A completed scan's document is its result: kept for the terminal, as long as print data is (core/retention.ts).
+  const keep = job.kind === 'scan' && end.state === 'completed';
   try {
-    await ports.documents.delete(job.documentKey);
+    if (!keep) await ports.documents.delete(job.documentKey);
   } catch (error) {
     ports.log.warn('finished job kept its document: delete failed', {
       printerId: job.printerId,

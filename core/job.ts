@@ -1,10 +1,25 @@
 /** The job record and the views of it printers and terminals see. */
+import type { JobKind } from './device-functions.ts';
 import type { JobState } from './job-state.ts';
 import type { PrintOptions } from './print-options.ts';
 
 export type { Media, PrintOptions } from './print-options.ts';
 
+/** A scan job's parameters (POST /v1/printers/{id}/scans). */
+export interface ScanParams {
+  resolution: number;
+  color: 'color' | 'monochrome';
+  source: 'flatbed' | 'adf';
+  format: 'pdf' | 'jpeg';
+}
+
 export interface JobRecord {
+  /** print (absent on jobs stored before scan and fax existed), scan or fax. */
+  kind?: JobKind;
+  /** A scan: what to scan. Its result is stored at `documentKey` by the printer. */
+  scan?: ScanParams;
+  /** A fax: the E.164 number the document (`documentKey`) is sent to. */
+  fax?: { to: string };
   printerId: string;
   jobId: string;
   state: JobState;
@@ -37,10 +52,13 @@ export interface JobRecord {
 export function fetchableView(job: JobRecord) {
   return {
     jobId: job.jobId,
+    kind: kindOf(job),
     createdAt: job.createdAt,
     title: job.title,
     format: job.format,
     pages: job.pages,
+    ...(job.scan ? { scan: job.scan } : {}),
+    ...(job.fax ? { fax: job.fax } : {}),
   };
 }
 
@@ -48,6 +66,7 @@ export function fetchableView(job: JobRecord) {
 export function jobView(job: JobRecord) {
   return {
     jobId: job.jobId,
+    kind: kindOf(job),
     printerId: job.printerId,
     state: job.state,
     reasons: job.reasons ?? [],
@@ -65,7 +84,13 @@ export function jobView(job: JobRecord) {
     /** `owner` or `share:<keyId>`, and the key's label then (null for the owner or an unnamed key). */
     submittedBy: job.submittedBy,
     submitterLabel: job.submitterLabel ?? null,
+    ...(job.scan ? { scan: job.scan } : {}),
+    ...(job.fax ? { fax: job.fax } : {}),
   };
+}
+
+export function kindOf(job: Pick<JobRecord, 'kind'>): JobKind {
+  return job.kind ?? 'print';
 }
 
 export type JobView = ReturnType<typeof jobView>;

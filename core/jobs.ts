@@ -2,7 +2,7 @@
 import { maySeeJob, type Principal, requirePrinter, requireTerminal } from './auth.ts';
 import { ConditionFailedError, ConflictError, NotFoundError } from './errors.ts';
 import { finishJob } from './finish-job.ts';
-import { fetchableView, type JobRecord, type JobView, jobView } from './job.ts';
+import { fetchableView, type JobRecord, type JobView, jobView, kindOf } from './job.ts';
 import {
   canTransition,
   isFetchable,
@@ -77,20 +77,29 @@ async function visibleJob(
   return abortIfUnfetchedTooLong(ports, job, ports.clock.now());
 }
 
-export function getJob(
+/** A terminal's view of one job; a completed scan also carries `documentUrl`, its result (a presigned GET). */
+export async function getJob(
   ports: JobPorts,
   principal: Principal,
   printerId: string,
   jobId: string,
-): Promise<JobView> {
-  return visibleJob(ports, principal, printerId, jobId).then(jobView);
+): Promise<JobView & { documentUrl?: string }> {
+  const job = await visibleJob(ports, principal, printerId, jobId);
+  if (kindOf(job) !== 'scan' || job.state !== JobState.completed) return jobView(job);
+  const expiresAt = new Date(ports.clock.now().getTime() + SCAN_URL_SECONDS * 1000);
+  return { ...jobView(job), documentUrl: await ports.documents.downloadUrl(job.documentKey, expiresAt) };
 }
+
+/** How long a scan's download URL (terminal) or upload URL (printer) works. */
+const SCAN_URL_SECONDS = 900;
 
 export interface Fetched {
   job: JobView;
+  /** The document to print or fax; for a scan, its upload URL (PUT with `uploadHeaders`). */
   documentUrl: string;
   format: string;
   leaseExpiresAt: string;
+  uploadHeaders?: Record<string, string>;
 }
 
 /** IPP Fetch-Job + Acknowledge-Job: one conditional write leases the job; the URL lives as long as the lease. */
@@ -128,8 +137,47 @@ export async function fetchJob(
       leaseExpiresAt: current.leaseExpiresAt ?? null,
     });
   }
+  if (kindOf(job) === 'scan') {
+    // The printer fills the job's document with the scan (or asks scanUploadUrl for a fresh URL later).
+    const upload = await scanUpload(ports, job, now);
+    return {
+      job: jobView(job),
+      documentUrl: upload.url,
+      uploadHeaders: upload.headers,
+      format: job.format,
+      leaseExpiresAt: leaseExpiresAt.toISOString(),
+    };
+  }
   const documentUrl = await ports.documents.downloadUrl(job.documentKey, leaseExpiresAt);
   return { job: jobView(job), documentUrl, format: job.format, leaseExpiresAt: leaseExpiresAt.toISOString() };
+}
+
+function scanUpload(ports: JobPorts, job: JobRecord, now: Date) {
+  const expiresAt = new Date(now.getTime() + SCAN_URL_SECONDS * 1000);
+  return ports.documents
+    .uploadUrl(job.documentKey, { contentType: job.format, size: 0, expiresAt })
+    .then((upload) => ({ ...upload, expiresAt: expiresAt.toISOString() }));
+}
+
+/**
+ * A fresh PUT URL for the result of a scan job the printer holds (processing or processing-stopped): a
+ * scan suspended for a while outlives the URL its fetch gave. Another job → 409.
+ */
+export async function scanUploadUrl(ports: JobPorts, principal: Principal, printerId: string, jobId: string) {
+  requirePrinter(principal, printerId);
+  const job = await ports.jobs.get(printerId, jobId);
+  if (!job) throw new NotFoundError('job');
+  if (
+    kindOf(job) !== 'scan' ||
+    (job.state !== JobState.processing && job.state !== JobState.processingStopped)
+  ) {
+    throw new ConflictError(`Job ${jobId} is not a scan the printer holds`, {
+      state: job.state,
+      kind: kindOf(job),
+    });
+  }
+  const upload = await scanUpload(ports, job, ports.clock.now());
+  return { url: upload.url, method: 'PUT' as const, headers: upload.headers, expiresAt: upload.expiresAt };
 }
 
 /** The printer reports progress. processing / processing-stopped renew the lease. */

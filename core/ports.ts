@@ -4,6 +4,7 @@
  * ConditionFailedError (core/errors.ts) and the service decides what it means.
  */
 
+import type { DeviceFunction } from './device-functions.ts';
 import type { JobRecord } from './job.ts';
 import type { JobState } from './job-state.ts';
 import type { ConvertOptions } from './print-options.ts';
@@ -43,6 +44,7 @@ export interface PrinterStore {
       state: PrinterState;
       reasons: string[];
       supplies?: Record<string, number> | undefined;
+      functions?: DeviceFunction[] | undefined;
       at: string;
     },
   ): Promise<PrinterRecord>;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { decideAccepting } from './accepting.ts';
 import { type Principal, requireTerminal, submitterOf } from './auth.ts';
 import { normalizeContentType, requireSupportedType } from './convert.ts';
+import { type DeviceFunction, requireFunction } from './device-functions.ts';
 import {
   ConflictError,
   DeadlineExceededError,
@@ -70,17 +71,20 @@ export function requireDocument(contentType: string, size: number, max: number):
 }
 
 /**
- * Authorize and decide: ONE read of the printer. Throws 404 (unknown or not visible) or 503
- * (not accepting). Returns the printer record for the rest of the request.
+ * Authorize and decide: ONE read of the printer, for every job kind. Throws 404 (unknown or not
+ * visible), 422 (the device lacks `fn`, core/device-functions.ts) or 503 (not accepting). Returns the
+ * printer record for the rest of the request.
  */
 export async function admit(
   ports: PrintPorts,
   principal: Principal,
   printerId: string,
+  fn: DeviceFunction = 'print',
 ): Promise<PrinterRecord> {
   requireTerminal(principal, printerId);
   const printer = await ports.printers.get(printerId);
   if (!printer) throw new NotFoundError('printer');
+  requireFunction(printer, fn);
   const decision = decideAccepting(printer, ports.clock.now());
   if (!decision.accepting) throw new NotAcceptingJobsError(printerId, decision.reason, decision.message);
   return printer;
@@ -101,6 +105,8 @@ export interface PrintRequest {
   idempotencyKey?: string | undefined;
   /** Epoch ms when the caller stops waiting (see Submission.deadline). */
   deadline?: number | undefined;
+  /** A fax (`kind: 'fax'`, the number): the document is converted and stored like a print's. */
+  record?: Submission['record'];
 }
 
 /**
@@ -112,7 +118,7 @@ export async function requestPrint(
   convert: Converter,
   request: PrintRequest,
 ): Promise<Accepted> {
-  const printer = await admit(ports, request.principal, request.printerId);
+  const printer = await admit(ports, request.principal, request.printerId, request.record?.kind);
   const { document, ...rest } = request;
   const common = { ...rest, printer };
   if (document.kind === 'upload')
@@ -137,7 +143,7 @@ export interface Submission {
   /** Called after the job is stored (deletes a consumed upload). */
   afterStored?: () => Promise<void>;
   /** Extra fields of the job record (the IPP door's job-id and requesting-user-name). */
-  record?: Pick<JobRecord, 'ippJobId' | 'requestingUserName'>;
+  record?: Pick<JobRecord, 'ippJobId' | 'requestingUserName' | 'kind' | 'fax'>;
 }
 
 /** A submission whose document is read only once the request is known not to be a replay. */
@@ -163,7 +169,7 @@ export function submit(ports: PrintPorts, convert: Converter, submission: Submis
 }
 
 /** sha256 of what the request asks for; options in a fixed key order so `{a,b}` and `{b,a}` match. */
-function fingerprintOf(identity: Uint8Array | string, options: PrintOptions): string {
+function fingerprintOf(identity: Uint8Array | string, options: PrintOptions & { faxTo?: string }): string {
   const ordered = Object.fromEntries(Object.entries(options).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256')
     .update(typeof identity === 'string' ? `upload:${identity}` : identity)
@@ -211,7 +217,11 @@ async function submitDocument(
   if (idemKey) {
     // Claimed before converting, so a replay (even one racing the first request) does no work. In progress
     // only until this request's deadline: a request killed mid-way does not block its retries for a day.
-    const fingerprint = fingerprintOf(submission.identity, submission.options);
+    const fax = submission.record?.fax;
+    const fingerprint = fingerprintOf(submission.identity, {
+      ...submission.options,
+      ...(fax ? { faxTo: fax.to } : {}),
+    });
     const claim = await ports.guards.claimIdempotency(
       idemKey,
       {

@@ -1,5 +1,6 @@
 /** The printer record (the patent's printer table) and the view of it callers may see. */
 import { decideAccepting } from './accepting.ts';
+import { type DeviceFunction, functionsOf } from './device-functions.ts';
 
 export const PrinterState = { idle: 'idle', processing: 'processing', stopped: 'stopped' } as const;
 export type PrinterState = (typeof PrinterState)[keyof typeof PrinterState];
@@ -36,13 +37,15 @@ export interface PrinterRecord {
   lastSeenAt?: string | null;
   lastDisconnect?: DisconnectKind | null;
   offlineGraceHours?: number | null;
+  /** What the device can do, from its last status (else `capabilities.functions`, else print only). */
+  functions?: DeviceFunction[] | null;
   tokenHash: string;
   createdAt: string;
   updatedAt: string;
 }
 
 /** Record fields no caller ever sees. */
-type HiddenPrinterField = 'tokenHash' | 'connectionId' | 'connectedAt' | 'sockets';
+type HiddenPrinterField = 'tokenHash' | 'connectionId' | 'connectedAt' | 'sockets' | 'functions';
 
 /** Record fields a printer may lack (written later); the view always carries them, `null` when unset. */
 type UnsetPrinterField = 'mode' | 'lastSeenAt' | 'lastDisconnect' | 'offlineGraceHours';
@@ -53,7 +56,7 @@ type UnsetPrinterField = 'mode' | 'lastSeenAt' | 'lastDisconnect' | 'offlineGrac
  */
 export type PrinterView = Omit<PrinterRecord, HiddenPrinterField | UnsetPrinterField> & {
   [K in UnsetPrinterField]-?: Exclude<PrinterRecord[K], undefined>;
-} & { online: boolean; acceptsNow: boolean; refusalReason: string | null };
+} & { online: boolean; acceptsNow: boolean; refusalReason: string | null; functions: DeviceFunction[] };
 
 /**
  * What every (re-)registration writes (PrinterStore.register): identity and token, and not accepting
@@ -110,6 +113,7 @@ export function printerView(printer: PrinterRecord, now: Date, pollIntervalSecon
     printerId: printer.printerId,
     name: printer.name,
     capabilities: printer.capabilities ?? {},
+    functions: functionsOf(printer),
     acceptingJobs: printer.acceptingJobs,
     acceptingReason: printer.acceptingReason ?? null,
     acceptingSetBy: printer.acceptingSetBy,

@@ -68,6 +68,7 @@ export async function setStatus(
       state: body.state,
       reasons: body.reasons,
       supplies: body.supplies,
+      functions: body.functions,
       at,
     }),
   );

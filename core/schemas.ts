@@ -3,6 +3,7 @@
  * functions/http.ts turns a failed parse into 400 naming the field.
  */
 import { z } from 'zod';
+import { DEVICE_FUNCTIONS } from './device-functions.ts';
 import {
   COLOR_MODES,
   DEFAULT_PRINT_OPTIONS,
@@ -134,6 +135,8 @@ export const statusBodySchema = z.object({
     .record(z.string().max(64), storableNumberSchema)
     .refine((supplies) => Object.keys(supplies).length <= 32, 'must have at most 32 entries')
     .optional(),
+  /** A multi-function device's functions (core/device-functions.ts). */
+  functions: z.array(z.enum(DEVICE_FUNCTIONS)).min(1).max(DEVICE_FUNCTIONS.length).optional(),
 });
 export type StatusBody = z.infer<typeof statusBodySchema>;
 
@@ -202,3 +205,24 @@ export const webhookBodySchema = z.object({
   description: z.string().trim().min(1).max(100).optional(),
 });
 export type WebhookBody = z.infer<typeof webhookBodySchema>;
+
+/**
+ * POST /v1/printers/{id}/scans.
+ * Example: `{"resolution": 300, "color": "color", "source": "flatbed", "format": "pdf", "title": "Receipt"}`
+ */
+export const scanBodySchema = z.object({
+  resolution: z.number().int().min(75).max(1200).default(300),
+  color: z.enum(COLOR_MODES).default('color'),
+  source: z.enum(['flatbed', 'adf']).default('flatbed'),
+  format: z.enum(['pdf', 'jpeg']).default('pdf'),
+  title: z.string().trim().min(1).max(MAX_TITLE_LENGTH).optional(),
+});
+export type ScanBody = z.infer<typeof scanBodySchema>;
+
+/** E.164: `+`, a country code not starting with 0, at most 15 digits in all. Example: `+81312345678` */
+export const e164Schema = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +81312345678');
+
+/** POST /v1/printers/{id}/faxes: the print options, and `to`. Example: `?to=%2B81312345678` */
+export const faxQuerySchema = printOptionsSchema.extend({ to: e164Schema });

@@ -126,6 +126,19 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     body: 'uploadBodySchema',
     status: 201,
   },
+  'POST /v1/printers/{printerId}/scans': {
+    summary: 'A scan job (multi-function device): the completed job view carries documentUrl, the scan',
+    auth: 'terminal',
+    body: 'scanBodySchema',
+    status: 202,
+  },
+  'POST /v1/printers/{printerId}/faxes': {
+    summary: 'A fax job: the document (as print accepts it) sent to ?to=<E.164 number>',
+    auth: 'terminal',
+    query: 'faxQuerySchema',
+    document: true,
+    status: 202,
+  },
   'GET /v1/printers/{printerId}/jobs': {
     summary: "A printer's jobs (terminal: its own; printer: the fetchable ones)",
     auth: 'any',
@@ -134,6 +147,10 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
   'DELETE /v1/printers/{printerId}/jobs/{jobId}': { summary: 'Cancel a job', auth: 'terminal' },
   'POST /v1/printers/{printerId}/jobs/{jobId}/fetch': {
     summary: 'The printer takes a job (lease) and gets its document URL',
+    auth: 'printer',
+  },
+  'POST /v1/printers/{printerId}/jobs/{jobId}/scan-upload': {
+    summary: 'The printer gets a fresh presigned PUT URL for the result of a scan job it holds',
     auth: 'printer',
   },
   'PUT /v1/printers/{printerId}/jobs/{jobId}/state': {

@@ -13,9 +13,9 @@ export const HANDLERS = {
   register: { memoryMb: 256, timeoutSeconds: 10 },
   /** accepting-jobs and status updates from the printer. */
   'printer-commands': { memoryMb: 256, timeoutSeconds: 10 },
-  /** Print requests and uploads: the only handler that converts documents (sharp + pdf-lib). */
+  /** Print, fax and scan requests, and uploads: the only handler that converts documents (sharp + pdf-lib). */
   'print-request': { memoryMb: 2048, timeoutSeconds: 29 },
-  /** Job listing, fetch, state updates, terminal job view and cancel. */
+  /** Job listing, fetch, state updates, a scan's upload URL, terminal job view and cancel. */
   jobs: { memoryMb: 256, timeoutSeconds: 10 },
   /** The IPP door (RFC 8011) at each share key's capability URL; converts documents like print-request. */
   ipp: { memoryMb: 2048, timeoutSeconds: 29 },
@@ -73,12 +73,15 @@ export const HTTP_ROUTES = [
 
   { method: 'POST', path: '/v1/printers/{printerId}/jobs', fn: 'print-request' },
   { method: 'POST', path: '/v1/printers/{printerId}/uploads', fn: 'print-request' },
+  { method: 'POST', path: '/v1/printers/{printerId}/scans', fn: 'print-request' },
+  { method: 'POST', path: '/v1/printers/{printerId}/faxes', fn: 'print-request' },
 
   { method: 'GET', path: '/v1/printers/{printerId}/jobs', fn: 'jobs' },
   { method: 'GET', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'DELETE', path: '/v1/printers/{printerId}/jobs/{jobId}', fn: 'jobs' },
   { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/fetch', fn: 'jobs' },
   { method: 'PUT', path: '/v1/printers/{printerId}/jobs/{jobId}/state', fn: 'jobs' },
+  { method: 'POST', path: '/v1/printers/{printerId}/jobs/{jobId}/scan-upload', fn: 'jobs' },
 
   { method: 'GET', path: '/', fn: 'app' },
   { method: 'GET', path: '/manifest.webmanifest', fn: 'app' },

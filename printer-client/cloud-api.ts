@@ -2,6 +2,7 @@
  * The cloud port: everything printer-client says to or hears from the cloud (CONTRACT.md, printer
  * routes and WebSocket). cloud-http.ts implements it with fetch and `ws`; tests use a fake.
  */
+import type { ScanParams } from '../core/job.ts';
 
 export interface RegistrationStart {
   registrationId: string;
@@ -23,10 +24,15 @@ export interface PrinterStatusReport {
   state: 'idle' | 'processing' | 'stopped';
   reasons: string[];
   supplies?: Record<string, number>;
+  functions?: string[];
 }
 
 export interface FetchableJob {
   jobId: string;
+  /** print when absent (a cloud from before scan and fax). */
+  kind?: 'print' | 'scan' | 'fax';
+  scan?: ScanParams;
+  fax?: { to: string };
   createdAt: string;
   title?: string;
   format?: string;
@@ -41,6 +47,7 @@ export interface JobListing {
 
 export interface FetchedJob {
   job: { jobId: string; title?: string; pages?: number; copies?: number; options?: Record<string, unknown> };
+  /** The document (a scan's is its upload URL, unused here: scanUploadUrl gives a fresh one when the scan is made). */
   documentUrl: string;
   format: string;
   leaseExpiresAt?: string;
@@ -84,6 +91,14 @@ export interface CloudApi {
   listFetchable(token: string, printerId: string): Promise<JobListing>;
   fetchJob(token: string, printerId: string, jobId: string): Promise<FetchedJob>;
   download(token: string, documentUrl: string): Promise<Uint8Array>;
+  /** A fresh PUT URL for the result of a scan job the printer holds. */
+  scanUploadUrl(
+    token: string,
+    printerId: string,
+    jobId: string,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  /** PUTs a scan's result to its upload URL. */
+  upload(url: string, headers: Record<string, string>, bytes: Uint8Array): Promise<void>;
   putJobState(token: string, printerId: string, jobId: string, report: JobStateReport): Promise<void>;
   openPush(token: string, handlers: PushHandlers): Promise<PushSocket>;
 }

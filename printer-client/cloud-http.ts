@@ -76,6 +76,19 @@ export class HttpCloudApi implements CloudApi {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  async scanUploadUrl(token: string, printerId: string, jobId: string) {
+    const path = `${printerPath(printerId)}/jobs/${encodeURIComponent(jobId)}/scan-upload`;
+    return (await this.json('POST', path, token, {})).body as {
+      url: string;
+      headers: Record<string, string>;
+    };
+  }
+
+  async upload(url: string, headers: Record<string, string>, bytes: Uint8Array): Promise<void> {
+    const res = await this.send(new URL(url, this.server).href, { method: 'PUT', headers, body: bytes });
+    if (!res.ok) throw await errorOf(res);
+  }
+
   async putJobState(token: string, printerId: string, jobId: string, report: JobStateReport) {
     await this.json(
       'PUT',

@@ -21,6 +21,7 @@ import {
   type PrintRequest,
   type PrintResult,
 } from './device-port.ts';
+import type { FaxPort } from './fax-port.ts';
 import type { JournalEntry, PrinterStore } from './printer-store.ts';
 import {
   type Condition,
@@ -30,12 +31,16 @@ import {
   type JobNeed,
   type ResourceSettings,
 } from './resource-policy.ts';
+import type { ScanPort } from './scan-port.ts';
 
 export interface JobProcessorDeps {
   store: PrinterStore;
   cloud: CloudApi;
   clock: Clock;
   device: DevicePort;
+  /** The scan and fax engines of a multi-function device (scan-port.ts, fax-port.ts). */
+  scanner?: ScanPort | undefined;
+  fax?: FaxPort | undefined;
   printerId: string;
   resources: ResourceSettings;
   log: (line: string) => void;
@@ -143,6 +148,9 @@ export class JobProcessor {
       documentUrl: fetched.documentUrl,
       copies: Number.isInteger(copies) && copies > 0 ? copies : 1,
       updatedAt: this.now(),
+      ...(listed.kind && listed.kind !== 'print' ? { kind: listed.kind } : {}),
+      ...(listed.scan ? { scan: listed.scan } : {}),
+      ...(listed.fax ? { fax: listed.fax } : {}),
     };
     if (listed.pages ?? fetched.job.pages) entry.pages = listed.pages ?? fetched.job.pages;
     store.data.journal[entry.jobId] = entry;
@@ -156,9 +164,15 @@ export class JobProcessor {
     await this.advance(entry, refreshed);
   }
 
-  /** Downloads the document into the spool and counts its pages. */
+  /** Downloads the document into the spool and counts its pages. A scan has none: it is made by the engine. */
   private async spool(token: string, entry: JournalEntry): Promise<void> {
     const { store, cloud } = this.deps;
+    if (entry.kind === 'scan') {
+      entry.step = 'spooled';
+      entry.updatedAt = this.now();
+      await store.save();
+      return;
+    }
     const bytes = await cloud.download(token, entry.documentUrl ?? '');
     const path = store.spoolPath(entry.jobId);
     await writeFile(path, bytes);
@@ -243,9 +257,10 @@ export class JobProcessor {
     await this.deps.onResourceStop(errorReason(this.deps.condition().device));
   }
 
-  /** What keeps `entry` from printing now (resource-policy.ts), or null. */
+  /** What keeps `entry` from printing now (resource-policy.ts), or null. A scan or fax needs no paper or toner, only no error. */
   private insufficiency(entry: JournalEntry): string | null {
-    return insufficiency(this.deps.condition(), need(entry), this.deps.resources, this.suspendedBytes(entry));
+    const job = entry.kind === 'scan' || entry.kind === 'fax' ? null : need(entry);
+    return insufficiency(this.deps.condition(), job, this.deps.resources, this.suspendedBytes(entry));
   }
 
   private async print(entry: JournalEntry): Promise<void> {
@@ -259,14 +274,17 @@ export class JobProcessor {
     await store.save();
     this.started();
     try {
-      const result = await device.print(this.request(entry), {
-        accepted: async (ref) => {
-          entry.engineRef = ref;
-          await store.save();
-        },
-        waiting: (reason, ms) =>
-          log(`job ${entry.jobId}: the printer cannot take it now (${reason}), again in ${ms} ms`),
-      });
+      const result =
+        entry.kind === 'scan' || entry.kind === 'fax'
+          ? await this.runOther(entry)
+          : await device.print(this.request(entry), {
+              accepted: async (ref) => {
+                entry.engineRef = ref;
+                await store.save();
+              },
+              waiting: (reason, ms) =>
+                log(`job ${entry.jobId}: the printer cannot take it now (${reason}), again in ${ms} ms`),
+            });
       this.printed(entry, result);
     } catch (error) {
       this.failed(entry, error);
@@ -284,7 +302,9 @@ export class JobProcessor {
     this.started();
     let result: PrintResult | null;
     try {
-      result = await device.follow(this.request(entry), entry.engineRef);
+      const other = await this.followOther(entry);
+      // undefined: a print job, asked of the print engine; null: a fax never sent (sent now)
+      result = other !== undefined ? other : await device.follow(this.request(entry), entry.engineRef);
     } catch (error) {
       if (!(error instanceof JobFailed)) {
         this.printing = false;
@@ -308,6 +328,55 @@ export class JobProcessor {
     await this.advance(entry);
   }
 
+  /** A scan (made, then uploaded to the job's URL) or a fax (sent): the engine's part of a non-print job. */
+  private async runOther(entry: JournalEntry): Promise<PrintResult> {
+    const path = this.deps.store.spoolPath(entry.jobId);
+    if (entry.kind === 'fax') {
+      const fax = this.engine(this.deps.fax, 'fax');
+      const sent = await fax.send({
+        jobId: entry.jobId,
+        to: entry.fax?.to ?? '',
+        pages: entry.pages ?? 1,
+        document: path,
+      });
+      return { impressions: sent.pages };
+    }
+    const scanner = this.engine(this.deps.scanner, 'scan');
+    if (!entry.scan) throw new DeviceError('the scan job carries no parameters', 'aborted-by-system');
+    const scanned = await scanner.scan({ ...entry.scan, jobId: entry.jobId, title: entry.title });
+    await writeFile(path, scanned.bytes);
+    // A fresh URL: the one the fetch gave may have expired while the job was suspended.
+    const token = this.deps.store.data.token ?? '';
+    const target = await this.deps.cloud.scanUploadUrl(token, this.deps.printerId, entry.jobId);
+    await this.deps.cloud.upload(target.url, target.headers, scanned.bytes);
+    return { impressions: scanned.pages };
+  }
+
+  /**
+   * After a restart, a scan or fax left in the engine's hands: a fax whose record exists was sent; one
+   * without was not (sent now). A scan is never made twice: one interrupted is aborted. Undefined for a print.
+   */
+  private async followOther(entry: JournalEntry): Promise<PrintResult | null | undefined> {
+    if (entry.kind === 'fax') {
+      const path = this.deps.store.spoolPath(entry.jobId);
+      const sent = await this.engine(this.deps.fax, 'fax').follow({
+        jobId: entry.jobId,
+        to: entry.fax?.to ?? '',
+        pages: entry.pages ?? 1,
+        document: path,
+      });
+      return sent ? { impressions: sent.pages } : null;
+    }
+    if (entry.kind === 'scan')
+      throw new JobFailed('the scan was interrupted by a restart', 'aborted-by-system');
+    return undefined;
+  }
+
+  private engine<T>(port: T | undefined, fn: string): T {
+    if (!port) throw new DeviceError(`this device has no ${fn} engine`, 'aborted-by-system');
+    return port;
+  }
+
   private request(entry: JournalEntry): PrintRequest {
     const job = need(entry);
     return {
@@ -328,6 +397,14 @@ export class JobProcessor {
   /** The engine printed the job: supplies used, the outcome recorded. */
   private printed(entry: JournalEntry, result: PrintResult): void {
     const { store, resources } = this.deps;
+    if (entry.kind === 'scan' || entry.kind === 'fax') {
+      entry.outcome = 'completed';
+      entry.impressions = result.impressions;
+      this.deps.log(
+        `job ${entry.jobId}: ${entry.kind === 'scan' ? 'scanned and uploaded' : `faxed to ${entry.fax?.to}`} (${result.impressions} pages)`,
+      );
+      return;
+    }
     const used = consumption(need(entry), resources);
     const supplies = store.data.supplies;
     supplies.toner = Math.max(0, round(supplies.toner - used.toner));

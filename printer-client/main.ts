@@ -10,9 +10,12 @@ import { HttpCloudApi } from './cloud-http.ts';
 import './device-file.ts';
 import './device-ipp.ts';
 import { createDevice } from './device-port.ts';
+import { createFax } from './fax-port.ts';
+import { type Panel, startPanel } from './panel.ts';
 import { Printer } from './printer.ts';
 import { parseOptions, USAGE, UsageRequested } from './printer-options.ts';
 import { PrinterStore } from './printer-store.ts';
+import { createScanner } from './scan-port.ts';
 import { lockStateDir, StateDirLocked } from './state-lock.ts';
 import { startWebServer } from './web-server.ts';
 
@@ -28,7 +31,10 @@ async function main(): Promise<void> {
     console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
     process.exit(2);
   }
-  const log = (line: string) => console.log(`[printer ${options.printerId}] ${line}`);
+  let panel: Panel | null = null;
+  // With --panel the terminal is the device's display: log lines go under it instead of over it.
+  const log = (line: string) =>
+    panel ? panel.note(line) : console.log(`[printer ${options.printerId}] ${line}`);
   // Before anything reads the journal: a second process on it would print the same jobs again.
   const lock = await lockStateDir(options.stateDir).catch((error: unknown) => {
     if (!(error instanceof StateDirLocked)) throw error;
@@ -47,6 +53,11 @@ async function main(): Promise<void> {
     clock: systemClock,
     store,
     device: createDevice(options.engine, { outDir: options.outDir }),
+    functions: options.functions,
+    scanner: options.functions.includes('scan')
+      ? createScanner(options.scanner, { sourceDir: options.scanSource })
+      : undefined,
+    fax: options.functions.includes('fax') ? createFax(options.fax, { outDir: options.outDir }) : undefined,
     resources: { tonerPerPage: options.tonerPerPage, tonerEstimate: options.tonerEstimate },
     heartbeatMs: options.heartbeatSeconds * 1000,
     safetyListMs: options.safetyListSeconds * 1000,
@@ -56,12 +67,14 @@ async function main(): Promise<void> {
   });
   const web = await startWebServer(printer, options.uiPort, options.uiHost);
   log(`pages and control API at ${web.url} (state in ${options.stateDir}, output in ${options.outDir})`);
+  if (options.panel) panel = startPanel(printer, { input: process.stdin, output: process.stdout }, log);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping (nothing is sent to the cloud)`);
+    panel?.close();
     await printer.shutdown();
     await web.close();
     await lock.release();

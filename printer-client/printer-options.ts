@@ -1,6 +1,7 @@
 /** The printer-client command line (CONTRACT.md, printer-client) and its defaults. */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEVICE_FUNCTIONS, type DeviceFunction } from '../core/device-functions.ts';
 
 export interface PrinterOptions {
   server: string;
@@ -24,6 +25,16 @@ export interface PrinterOptions {
   afterMinutes: number;
   /** Milliseconds in one minute of the stop-after delay. */
   minuteMs: number;
+  /** What the device can do (print, scan, fax): sent at registration and in every status. */
+  functions: DeviceFunction[];
+  /** The scan engine: `emulated` or `sane:<device>`. */
+  scanner: string;
+  /** The emulated scanner's originals (`--scan-source DIR`). */
+  scanSource?: string | undefined;
+  /** The fax engine: `emulated`. */
+  fax: string;
+  /** Show the device's own display on this terminal (the patent's variation 3). */
+  panel: boolean;
 }
 
 export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [options]
@@ -42,7 +53,12 @@ export const USAGE = `usage: npm run printer -- --server URL --printer-id ID [op
   --toner-per-page PCT     toner the emulated engine uses per page (default 1)
   --toner-estimate PCT     toner a job needs before any history (default 5)
   --after-minutes N        default delay of "stop only after" (default 60)
-  --minute-ms N            length of a minute in ms, for tests (default 60000; env CLOUDPRINT_MINUTE_MS)`;
+  --minute-ms N            length of a minute in ms, for tests (default 60000; env CLOUDPRINT_MINUTE_MS)
+  --functions LIST         what the device does: print,scan,fax (default print)
+  --scanner emulated|sane:DEVICE   the scan engine (default emulated; sane:test is SANE's test backend)
+  --scan-source DIR        the emulated scanner's originals: the next image each scan (empty: a test page)
+  --fax emulated           the fax engine (default emulated: <out>/<jobId>.fax.json beside the PDF sent)
+  --panel                  the device's own display on this terminal: status, stop inquiry, settings`;
 
 /** The contract says 3–64 characters, but the cloud decides: the client only refuses what cannot be a path segment. */
 const PRINTER_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -71,6 +87,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'toner-estimate': { type: 'string' },
       'after-minutes': { type: 'string' },
       'minute-ms': { type: 'string' },
+      functions: { type: 'string' },
+      scanner: { type: 'string' },
+      'scan-source': { type: 'string' },
+      fax: { type: 'string' },
+      panel: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -107,7 +128,20 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     tonerEstimate: num(values['toner-estimate'], 5, 'toner-estimate', 0),
     afterMinutes: num(values['after-minutes'], 60, 'after-minutes', 0),
     minuteMs: num(values['minute-ms'] ?? env.CLOUDPRINT_MINUTE_MS, 60_000, 'minute-ms', 1),
+    functions: functionsOf(values.functions ?? 'print'),
+    scanner: values.scanner ?? 'emulated',
+    scanSource: values['scan-source'] === undefined ? undefined : resolve(values['scan-source']),
+    fax: values.fax ?? 'emulated',
+    panel: values.panel ?? false,
   };
+}
+
+function functionsOf(list: string): DeviceFunction[] {
+  const names = list.split(',').map((name) => name.trim());
+  const known = DEVICE_FUNCTIONS.filter((fn) => names.includes(fn));
+  if (known.length !== names.length || known.length === 0)
+    throw new Error(`--functions must list some of ${DEVICE_FUNCTIONS.join(', ')}`);
+  return known;
 }
 
 /** `--help`: print the usage and exit successfully. */

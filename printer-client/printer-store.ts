@@ -2,8 +2,10 @@
  * Everything the device remembers across restarts, in one JSON file in the state dir, written
  * atomically (temp file + rename) so a crash leaves either the old or the new state, never half.
  */
+
 import { mkdir, open as openFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScanParams } from '../core/job.ts';
 
 export const STOP_POLICIES = ['now', 'never', 'ask', 'after'] as const;
 /** What turning the service off does to accepting-jobs (patent figures 4–7). */
@@ -19,6 +21,10 @@ export type JournalStep = (typeof JOURNAL_STEPS)[number];
 
 export interface JournalEntry {
   jobId: string;
+  /** print when absent; a scan has no document to spool, a fax is sent instead of printed. */
+  kind?: 'print' | 'scan' | 'fax';
+  scan?: ScanParams;
+  fax?: { to: string };
   step: JournalStep;
   title: string;
   /** Cloud job creation time, to keep suspended jobs oldest first. */

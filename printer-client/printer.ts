@@ -4,15 +4,18 @@
  * are what the local pages and the control API may do.
  */
 
+import type { DeviceFunction } from '../core/device-functions.ts';
 import { type Clock, isAbort, type TimerHandle } from './clock.ts';
 import type { CloudApi, PrinterStatusReport } from './cloud-api.ts';
 import { CloudConnection } from './cloud-connection.ts';
 import { CloudOutbox } from './cloud-outbox.ts';
 import type { DevicePort, DeviceStatus } from './device-port.ts';
+import type { FaxPort } from './fax-port.ts';
 import { JobProcessor } from './job-process.ts';
 import { register, type ShownRegistration } from './printer-registration.ts';
 import type { JournalEntry, PrinterStore, StopPolicy } from './printer-store.ts';
 import { type Condition, condition, estimateToner, type ResourceSettings } from './resource-policy.ts';
+import type { ScanPort } from './scan-port.ts';
 import { ServiceMachine } from './service-state.ts';
 
 export interface PrinterConfig {
@@ -23,6 +26,10 @@ export interface PrinterConfig {
   clock: Clock;
   store: PrinterStore;
   device: DevicePort;
+  /** A multi-function device's functions and its scan and fax engines (default: print only). */
+  functions?: DeviceFunction[];
+  scanner?: ScanPort | undefined;
+  fax?: FaxPort | undefined;
   resources: ResourceSettings;
   heartbeatMs: number;
   /** The safety listing's minimum interval while connected (default: the heartbeat). */
@@ -87,6 +94,8 @@ export class Printer {
       printerId,
       log,
       device: config.device,
+      scanner: config.scanner,
+      fax: config.fax,
       resources: config.resources,
       onResourceStop: (reason) => this.applyResourceStop(reason),
       onStatusChange: () => this.statusChanged(),
@@ -227,7 +236,12 @@ export class Printer {
       state: stopped ? 'stopped' : this.jobs.busy ? 'processing' : 'idle',
       reasons: [...reasons],
       supplies: { ...supplies },
+      functions: this.functions(),
     };
+  }
+
+  functions(): DeviceFunction[] {
+    return this.config.functions ?? ['print'];
   }
 
   /**
@@ -320,7 +334,7 @@ export class Printer {
         printerId,
         name,
         log,
-        capabilities: CAPABILITIES,
+        capabilities: { ...CAPABILITIES, functions: this.functions() },
         show: (shown) => {
           this.registration = shown;
           if (shown) log(`to register this printer, open ${shown.claimUrl} and enter the PIN ${shown.pin}`);

@@ -3,6 +3,7 @@
  * keeps a job table and records every call in order, and a harness that builds a Printer on a
  * temp state dir with the real file engine.
  */
+
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import {
 } from './cloud-api.ts';
 import { fileDevice } from './device-file.ts';
 import type { DevicePort } from './device-port.ts';
+import type { FaxPort } from './fax-port.ts';
 import { Printer } from './printer.ts';
 import { PrinterStore } from './printer-store.ts';
 
@@ -108,6 +110,8 @@ export interface FakeJob {
   reports: JobStateReport[];
   /** The printer's lease ran out: the job is fetchable again. */
   leaseExpired?: boolean;
+  /** A fax job's number (kind fax); absent: a print job. */
+  faxTo?: string;
 }
 
 /** As the cloud decides it (core/job-state.ts): pending, or taken by the printer with its lease run out. */
@@ -124,6 +128,7 @@ export type CloudCall =
   | { op: 'listFetchable' }
   | { op: 'fetchJob'; jobId: string }
   | { op: 'download'; url: string }
+  | { op: 'upload'; url: string }
   | { op: 'putJobState'; jobId: string; report: JobStateReport }
   | { op: 'openPush' }
   | { op: 'send'; action: string }
@@ -200,7 +205,7 @@ export class FakeCloud implements CloudApi {
   }
 
   async addJob(
-    options: { pages?: number; copies?: number; title?: string; document?: Uint8Array } = {},
+    options: { pages?: number; copies?: number; title?: string; document?: Uint8Array; faxTo?: string } = {},
   ): Promise<string> {
     this.jobCounter++;
     const jobId = `job-${String(this.jobCounter).padStart(3, '0')}`;
@@ -212,6 +217,7 @@ export class FakeCloud implements CloudApi {
       copies: options.copies ?? 1,
       document: options.document ?? (await makePdf(options.pages ?? 1)),
       reports: [],
+      ...(options.faxTo ? { faxTo: options.faxTo } : {}),
     });
     return jobId;
   }
@@ -280,7 +286,13 @@ export class FakeCloud implements CloudApi {
     const jobs = [...this.jobs.values()]
       .filter(isFakeJobFetchable)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((j) => ({ jobId: j.jobId, createdAt: j.createdAt, title: j.title, format: 'application/pdf' }));
+      .map((j) => ({
+        jobId: j.jobId,
+        createdAt: j.createdAt,
+        title: j.title,
+        format: 'application/pdf',
+        ...(j.faxTo ? { kind: 'fax' as const, fax: { to: j.faxTo } } : {}),
+      }));
     return this.pollIntervalSeconds ? { jobs, pollIntervalSeconds: this.pollIntervalSeconds } : { jobs };
   }
 
@@ -307,6 +319,15 @@ export class FakeCloud implements CloudApi {
     const job = this.jobs.get(documentUrl.split('/').pop() ?? '');
     if (!job) throw new CloudError(404, 'no such document');
     return job.document;
+  }
+
+  async scanUploadUrl(token: string, _printerId: string, jobId: string) {
+    this.auth(token);
+    return { url: `http://cloud.test/scans/${jobId}`, headers: {} };
+  }
+
+  async upload(url: string): Promise<void> {
+    this.calls.push({ op: 'upload', url });
   }
 
   async putJobState(token: string, _printerId: string, jobId: string, report: JobStateReport) {
@@ -364,6 +385,8 @@ export interface HarnessOptions {
   registered?: boolean;
   /** The engine (default: the file engine writing to `<dir>/out`). */
   engine?: DevicePort;
+  /** A multi-function device's fax engine. */
+  fax?: FaxPort;
 }
 
 export interface Harness {
@@ -402,6 +425,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     clock,
     store,
     device,
+    fax: options.fax,
     resources: { tonerPerPage: options.tonerPerPage ?? 1, tonerEstimate: options.tonerEstimate ?? 5 },
     heartbeatMs: 240_000,
     minuteMs: 60_000,

@@ -79,6 +79,7 @@ class MemoryPrinters implements PrinterStore {
       state: input.state,
       reasons: input.reasons,
       supplies: input.supplies,
+      ...(input.functions ? { functions: input.functions } : {}),
       updatedAt: input.at,
       lastSeenAt: input.at,
     });

@@ -6,6 +6,7 @@ import {
   getJob,
   listFetchable,
   listForTerminal,
+  scanUploadUrl,
   updateJobState,
 } from '../../core/jobs.ts';
 import { jobParamsSchema, jobStateBodySchema, printerParamsSchema } from '../../core/schemas.ts';
@@ -42,6 +43,12 @@ export const handler = httpHandler<'jobs'>({
     const principal = await principalOf(event, ports);
     const { printerId, jobId } = pathOf(jobParamsSchema, event);
     return json(200, await fetchJob(ports, principal, printerId, jobId));
+  },
+
+  'POST /v1/printers/{printerId}/jobs/{jobId}/scan-upload': async (event) => {
+    const principal = await principalOf(event, ports);
+    const { printerId, jobId } = pathOf(jobParamsSchema, event);
+    return json(200, await scanUploadUrl(ports, principal, printerId, jobId));
   },
 
   'PUT /v1/printers/{printerId}/jobs/{jobId}/state': async (event) => {

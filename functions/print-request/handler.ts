@@ -8,10 +8,13 @@ import { awsPorts } from '../../adapters/ports.ts';
 import { convertIsolated } from '../../core/convert-isolated.ts';
 import { NotAcceptingJobsError } from '../../core/errors.ts';
 import { baseContentType, createUpload, type PrintDocument, requestPrint } from '../../core/print-request.ts';
+import { requestScan } from '../../core/scan-request.ts';
 import {
+  faxQuerySchema,
   idempotencyKeySchema,
   printerParamsSchema,
   printOptionsSchema,
+  scanBodySchema,
   uploadBodySchema,
   uploadJobBodySchema,
 } from '../../core/schemas.ts';
@@ -46,7 +49,8 @@ const refusalForBrowsers: ErrorRenderer = (error, event) =>
     ? html(503, refusalPage(error), { 'retry-after': '60' })
     : undefined;
 
-async function printJob(event: HttpEvent, context: Context): Promise<HttpResult> {
+/** A print, or a fax (`kind: 'fax'`, its number): the same request, accepted and converted the same way. */
+async function printJob(event: HttpEvent, context: Context, fax?: { to: string }): Promise<HttpResult> {
   const principal = await principalOf(event, ports);
   const { printerId } = pathOf(printerParamsSchema, event);
   const contentType = baseContentType(header(event, 'content-type'));
@@ -66,13 +70,27 @@ async function printJob(event: HttpEvent, context: Context): Promise<HttpResult>
     options,
     idempotencyKey: idempotencyKey(event),
     deadline: ports.clock.now().getTime() + context.getRemainingTimeInMillis(),
+    ...(fax ? { record: { kind: 'fax' as const, fax } } : {}),
   });
   return json(202, { jobId: accepted.jobId, state: accepted.state });
 }
 
 export const handler = httpHandler<'print-request'>(
   {
-    'POST /v1/printers/{printerId}/jobs': printJob,
+    'POST /v1/printers/{printerId}/jobs': (event, context) => printJob(event, context),
+
+    'POST /v1/printers/{printerId}/faxes': (event, context) => {
+      const { to } = validate(faxQuerySchema, event.queryStringParameters ?? {}, 'query');
+      return printJob(event, context, { to });
+    },
+
+    'POST /v1/printers/{printerId}/scans': async (event) => {
+      const principal = await principalOf(event, ports);
+      const { printerId } = pathOf(printerParamsSchema, event);
+      const body = bodyOf(scanBodySchema, event);
+      const accepted = await requestScan(ports, principal, printerId, body);
+      return json(202, { jobId: accepted.jobId, state: accepted.state });
+    },
 
     'POST /v1/printers/{printerId}/uploads': async (event) => {
       const principal = await principalOf(event, ports);

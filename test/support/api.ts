@@ -125,6 +125,7 @@ export interface PrinterView {
   reasons: string[];
   online: boolean;
   lastSeenAt: string | null;
+  functions?: string[];
 }
 
 export interface PrinterState {

@@ -11,7 +11,11 @@ import { waitFor } from './wait.ts';
 export async function registerByPin(cloud: CloudProc, printer: PrinterProc): Promise<void> {
   const control = new PrinterControl(printer.uiUrl);
   const owner = new Terminal(cloud.local.apiUrl, cloud.local.ownerKey);
-  const shown = await control.waitForState((s) => s.registration !== null || s.registered, 'to show a PIN');
+  // An answer without the fields (a non-JSON or failed /api/state under load) is not "shown": wait on.
+  const shown = await control.waitForState(
+    (s) => Boolean(s.registration?.pin) || s.registered === true,
+    'to show a PIN',
+  );
   if (shown.registered) return;
   const registration = shown.registration;
   if (!registration) throw new Error('no registration shown');

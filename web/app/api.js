@@ -104,6 +104,22 @@ export function postDocument(printerId, file, contentType, query, onProgress) {
   });
 }
 
+/** Faxes a document (as the request body) to an E.164 number from a multi-function device. */
+export function faxDocument(printerId, file, contentType, to, title, onProgress) {
+  const qs = new URLSearchParams({ to, title }).toString();
+  return send({
+    method: 'POST',
+    target: url(`v1/printers/${encodeURIComponent(printerId)}/faxes?${qs}`),
+    headers: {
+      authorization: `Bearer ${keyStore.get()}`,
+      'content-type': contentType,
+      accept: 'application/json',
+    },
+    body: file,
+    onProgress,
+  });
+}
+
 /** Large files: an upload ticket, the bytes PUT straight to storage, then the job from the upload. */
 export async function uploadDocument(printerId, file, contentType, options, onProgress) {
   const base = `v1/printers/${encodeURIComponent(printerId)}`;

@@ -4,6 +4,7 @@ import {
   api,
   authEvents,
   DIRECT_LIMIT_BYTES,
+  faxDocument,
   keyStore,
   postDocument,
   uploadDocument,
@@ -67,6 +68,7 @@ function explain(error) {
     if (error.status === 404) return 'That printer or job is not there any more, or this key may not see it.';
     if (error.status === 413) return `Too large: ${error.message}`;
     if (error.status === 415) return `This kind of file cannot be printed: ${error.message}`;
+    if (error.code === 'function-not-supported') return `This device cannot ${error.body.function}.`;
     if (error.status === 422) return `The file could not be read: ${error.message}`;
     return error.message;
   }
@@ -205,6 +207,99 @@ function renderPrinterChoice() {
   const line = $('print-printer-state');
   line.textContent = current ? printerLine(current) : 'No printer yet.';
   line.className = `printer-line ${current && !current.acceptsNow ? 'error' : ''}`.trim();
+  // a multi-function device also scans and faxes (the printer view's `functions`)
+  const functions = current?.functions ?? ['print'];
+  $('scan-form').hidden = !functions.includes('scan');
+  $('fax-form').hidden = !functions.includes('fax');
+  $('mfd').hidden = $('scan-form').hidden && $('fax-form').hidden;
+}
+
+// ---------- scan and fax ----------
+
+/** Polls a scan or fax job until it is finished; the last view, or null when it could not be read. */
+async function waitForJob(printerId, jobId, line, title) {
+  const deadline = Date.now() + 30 * 60_000;
+  while (Date.now() < deadline) {
+    const { data: job } = await api(
+      'GET',
+      `v1/printers/${encodeURIComponent(printerId)}/jobs/${encodeURIComponent(jobId)}`,
+    );
+    line.textContent = `${title}: ${JOB_WORDS[job.state] ?? job.state}.`;
+    if (!OPEN_JOB.has(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  return null;
+}
+
+async function onScan(event) {
+  event.preventDefault();
+  const status = $('mfd-status');
+  const printerId = $('print-printer').value;
+  const form = $('scan-form');
+  const button = $('scan-submit');
+  button.disabled = true;
+  try {
+    const format = form.format.value;
+    const body = { resolution: 300, color: $('print-form').color.value, source: form.source.value, format };
+    const { data } = await api('POST', `v1/printers/${encodeURIComponent(printerId)}/scans`, { body });
+    status.replaceChildren();
+    status.className = 'message';
+    const line = h('p', {}, 'Scan: sent, waiting for the device.');
+    status.append(line);
+    const job = await waitForJob(printerId, data.jobId, line, 'Scan');
+    if (job?.state === 'completed' && job.documentUrl) {
+      line.replaceChildren(
+        'Scanned. ',
+        h(
+          'a',
+          { href: job.documentUrl, download: `scan.${format === 'jpeg' ? 'jpg' : 'pdf'}` },
+          'Download the scan',
+        ),
+      );
+      line.className = 'ok';
+    } else if (job) {
+      line.className = 'error';
+    }
+    refreshJobs().catch(() => undefined);
+  } catch (error) {
+    setMessage(status, explain(error), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onFax(event) {
+  event.preventDefault();
+  const status = $('mfd-status');
+  const printerId = $('print-printer').value;
+  const to = $('fax-to').value.trim();
+  const files = [...state.sharedFiles, ...$('print-files').files];
+  if (files.length === 0)
+    return setMessage(status, 'Choose the photos or PDFs to fax first (above).', 'error');
+  const big = files.find((file) => file.size > DIRECT_LIMIT_BYTES);
+  if (big) return setMessage(status, `${big.name} is too large to fax (at most 4 MB).`, 'error');
+  const button = $('fax-submit');
+  button.disabled = true;
+  try {
+    status.replaceChildren();
+    status.className = 'message';
+    for (const file of files) {
+      const title = file.name.slice(0, 200) || 'Untitled';
+      const answer = await faxDocument(printerId, file, typeOf(file), to, title);
+      const line = h('p', {}, `${title}: sent, waiting for the device.`);
+      status.append(line);
+      const job = await waitForJob(printerId, answer.jobId, line, title);
+      if (job?.state === 'completed') {
+        line.textContent = `Faxed to ${to}: ${title} (${job.impressions ?? job.pages} ${job.pages === 1 ? 'page' : 'pages'}).`;
+        line.className = 'ok';
+      } else if (job) line.className = 'error';
+    }
+    refreshJobs().catch(() => undefined);
+  } catch (error) {
+    setMessage(status, explain(error), 'error');
+  } finally {
+    button.disabled = false;
+  }
 }
 
 const EXTENSION_TYPES = {
@@ -806,6 +901,8 @@ async function start() {
     showSignIn('Signed out. The key was removed from this browser.');
   });
   $('print-form').addEventListener('submit', onPrint);
+  $('scan-form').addEventListener('submit', onScan);
+  $('fax-form').addEventListener('submit', onFax);
   $('print-printer').addEventListener('change', renderPrinterChoice);
   $('claim-form').addEventListener('submit', onClaim);
   $('jobs-refresh').addEventListener('click', () => refresh().catch(() => undefined));
