@@ -86,7 +86,7 @@ describe('WebSocket API', () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([...WS_ROUTES].sort());
     const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
     const connectUri = JSON.stringify(functionArnOf('connect'));
-    for (const route of routes.filter((r) => !WS_MOCK_ROUTES.has(r.RouteKey))) {
+    for (const route of routes.filter((r) => !WS_MOCK_ROUTES.has(String(r.RouteKey)))) {
       const uri = JSON.stringify(integrations[integrationRef(route)]?.Properties?.IntegrationUri);
       expect(uri).toContain(connectUri);
     }
