@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANDLERS } from '../functions/routes.ts';
+import { HANDLERS, WS_MOCK_ROUTES } from '../functions/routes.ts';
 import { costModel, costOfUsage, events, INPUTS, PRICES } from './cost.ts';
 
 const quiet = { ...INPUTS, tracedFraction: 0, logBytesPerInvocation: 0 };
@@ -68,9 +68,26 @@ describe('costModel', () => {
       10,
     );
     expect(slower.pollingPrinterMonth).toBeCloseTo(base.pollingPrinterMonth / 2, 10);
-    expect(events({ ...INPUTS, heartbeatSeconds: 480 }).heartbeat.writeUnits).toBe(1 / 2);
     expect(events(INPUTS).refusal.httpUnits).toBe(Math.ceil(INPUTS.documentBytes / (512 * 1024)));
     expect(small.refusedRequest).toBeLessThan(base.refusedRequest);
     expect(base.refusedRequest).toBeLessThan(base.printedJob);
+  });
+});
+
+describe('an idle push printer', () => {
+  it('costs at most $0.02 a month at the defaults: the heartbeat is one billed message, nothing more', () => {
+    // Prepare: the heartbeat is answered at API Gateway (infra/websocket-api.ts, local/ws-gateway.ts)
+    expect(WS_MOCK_ROUTES.has('heartbeat')).toBe(true);
+    const month = 30 * 24 * 3600;
+    // Act
+    const report = costModel(INPUTS);
+    const heartbeat = events(INPUTS).heartbeat;
+    // Assess: no Lambda, no database, no acknowledgement back; the message in is still billed
+    expect(heartbeat).toEqual({ webSocketMessages: 1 });
+    const messages = ((month / INPUTS.heartbeatSeconds) * PRICES.webSocketPerMillionMessages) / 1e6;
+    const minutes = ((month / 60) * PRICES.webSocketPerMillionConnectionMinutes) / 1e6;
+    const listings = (month / INPUTS.safetyListSeconds) * costOfUsage(events(INPUTS).listing, INPUTS);
+    expect(report.idlePushPrinterMonth).toBeCloseTo(messages + minutes + listings, 10);
+    expect(report.idlePushPrinterMonth).toBeLessThanOrEqual(0.02);
   });
 });

@@ -6,7 +6,6 @@
  * benchmark measured). No free tier is counted: it is account-wide and ends.
  */
 import { readFileSync } from 'node:fs';
-import { HEARTBEAT_WRITE_SECONDS } from '../core/connection.ts';
 import { HANDLERS, type HandlerName, UNTRACED_HANDLERS } from '../functions/routes.ts';
 
 /** US East (N. Virginia) list prices in USD, first tier, as published on the AWS pricing pages. */
@@ -98,13 +97,11 @@ export function events(inputs: Inputs): Record<EventName, Usage> {
     ...extra,
   });
   return {
-    /** heartbeat in, ack out; a strongly consistent read, and a write of lastSeenAt once it is 600 s old. */
-    heartbeat: {
-      webSocketMessages: 2,
-      lambda: [{ fn: 'connect', ms: small }],
-      readUnits: 1,
-      writeUnits: 1 / Math.ceil(HEARTBEAT_WRITE_SECONDS / inputs.heartbeatSeconds),
-    },
+    /**
+     * A mock route (functions/routes.ts WS_MOCK_ROUTES): the message in is billed like any other, and
+     * nothing else happens (no Lambda, no database, no acknowledgement sent back).
+     */
+    heartbeat: { webSocketMessages: 1 },
     /** GET jobs: a query of the open-jobs index (and the printer's record). */
     listing: jobCall({ readUnits: 2 }),
     printRequest: {

@@ -128,6 +128,14 @@ export const HTTP_CORS = {
 export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;
 export type WsRoute = (typeof WS_ROUTES)[number];
 
+/**
+ * Routes API Gateway answers itself (a MOCK integration, no route response): no Lambda, no database, no
+ * reply. A heartbeat only keeps the socket inside the 10-minute idle timeout: a revoked socket is closed
+ * by the re-registration itself (core/registration.ts), and lastSeenAt is not read while connected
+ * (core/accepting.ts) and written exactly at $disconnect. Each heartbeat is still one billed message.
+ */
+export const WS_MOCK_ROUTES: ReadonlySet<string> = new Set<WsRoute>(['heartbeat']);
+
 /** The REQUEST authorizer on `$connect`: functions/connect/authorizer.ts exports `handler`. */
 export const WS_AUTHORIZER = {
   module: 'connect/authorizer',

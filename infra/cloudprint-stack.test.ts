@@ -6,7 +6,7 @@ import {
   FETCHABLE_DAYS,
 } from '../core/retention.ts';
 import { OPEN_JOBS_INDEX, TABLES } from '../core/tables.ts';
-import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
+import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_MOCK_ROUTES, WS_ROUTES } from '../functions/routes.ts';
 import { DOCUMENT_RETENTION_DAYS } from './data.ts';
 import { FUNCTION_NAMES } from './functions.ts';
 import { HTTP_THROTTLE } from './http-api.ts';
@@ -76,7 +76,7 @@ describe('HTTP API', () => {
 });
 
 describe('WebSocket API', () => {
-  it('routes on $request.body.action, every WS route to the connect function', () => {
+  it('routes on $request.body.action, every WS route but the mock ones to the connect function', () => {
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'WEBSOCKET',
       RouteSelectionExpression: '$request.body.action',
@@ -86,17 +86,38 @@ describe('WebSocket API', () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([...WS_ROUTES].sort());
     const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
     const connectUri = JSON.stringify(functionArnOf('connect'));
-    for (const route of routes) {
+    for (const route of routes.filter((r) => !WS_MOCK_ROUTES.has(String(r.RouteKey)))) {
       const uri = JSON.stringify(integrations[integrationRef(route)]?.Properties?.IntegrationUri);
       expect(uri).toContain(connectUri);
     }
   });
 
-  it('sends the handler answer back on every message route (heartbeat-ack, goodbye-ack, unknown-action)', () => {
+  it('answers the heartbeat at API Gateway: a MOCK integration, no Lambda, nothing sent back', () => {
+    // Prepare
+    const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: apiRef } });
+    const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
+    const responses = propsOf('AWS::ApiGatewayV2::RouteResponse', { ApiId: apiRef });
+    // Act
+    const [id, route] = Object.entries(routes).find(([, r]) => r.Properties?.RouteKey === 'heartbeat') ?? [];
+    const integration = integrations[integrationRef(route?.Properties ?? {})]?.Properties;
+    // Assess
+    expect(integration).toMatchObject({
+      IntegrationType: 'MOCK',
+      RequestTemplates: { $default: '{"statusCode": 200}' },
+      TemplateSelectionExpression: '\\$default',
+    });
+    expect(integration?.IntegrationUri ?? '').toBe('');
+    expect(route?.Properties?.RouteResponseSelectionExpression).toBeUndefined();
+    expect(responses.filter((r) => JSON.stringify(r.RouteId) === JSON.stringify({ Ref: id }))).toEqual([]);
+  });
+
+  it('sends the handler answer back on every Lambda message route (goodbye-ack, unknown-action)', () => {
     const apiRef = { Ref: logicalId(s, s.stack.webSocketApi.api) };
     const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: apiRef } });
     const responses = propsOf('AWS::ApiGatewayV2::RouteResponse', { ApiId: apiRef });
-    for (const routeKey of WS_ROUTES.filter((key) => key !== '$connect' && key !== '$disconnect')) {
+    const lambdaRoutes = WS_ROUTES.filter((key) => !WS_MOCK_ROUTES.has(key));
+    for (const routeKey of lambdaRoutes.filter((key) => key !== '$connect' && key !== '$disconnect')) {
       const [id, route] = Object.entries(routes).find(([, r]) => r.Properties?.RouteKey === routeKey) ?? [];
       expect(route?.Properties?.RouteResponseSelectionExpression).toBe('$default');
       expect(responses).toContainEqual({ ApiId: apiRef, RouteId: { Ref: id }, RouteResponseKey: '$default' });

@@ -6,12 +6,15 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketLambdaIntegration,
+  WebSocketMockIntegration,
+} from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
+import { WS_AUTHORIZER, WS_MOCK_ROUTES, WS_ROUTES } from '../functions/routes.ts';
 import { WEBSOCKET_ACCESS_LOG_FORMAT } from './access-log.ts';
 import { acknowledge } from './nag.ts';
 
@@ -80,13 +83,31 @@ export class CloudprintWebSocketApi extends Construct {
     return { role, setting };
   }
 
-  /** Every route goes to the connect function; `$connect` first passes the authorizer. */
+  /**
+   * Every route goes to the connect function but the mock ones (WS_MOCK_ROUTES: the heartbeat), which
+   * API Gateway answers itself, silently; `$connect` first passes the authorizer.
+   */
   addRoutes(handler: IFunction, authorizer: IFunction): void {
     const integration = new WebSocketLambdaIntegration('connect-integration', handler);
+    // A MOCK integration takes its status from the request template; nothing is sent back (no route
+    // response): an acknowledgement would be a second billed message per heartbeat.
+    const mock = new WebSocketMockIntegration('heartbeat-mock', {
+      requestTemplates: { $default: '{"statusCode": 200}' },
+      templateSelectionExpression: '\\$default',
+    });
     const connectAuthorizer = new WebSocketLambdaAuthorizer('Authorizer', authorizer, {
       identitySource: [WS_AUTHORIZER.identitySource],
     });
     for (const routeKey of WS_ROUTES) {
+      if (WS_MOCK_ROUTES.has(routeKey)) {
+        const route = this.api.addRoute(routeKey, { integration: mock });
+        acknowledge(
+          route,
+          'AwsSolutions-APIG4',
+          'A mock answer on an authorized connection: no backend runs',
+        );
+        continue;
+      }
       if (routeKey === '$connect') {
         this.api.addRoute(routeKey, { integration, authorizer: connectAuthorizer });
         continue;

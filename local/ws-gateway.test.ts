@@ -39,7 +39,7 @@ function authorizerFor(fake: FakeHandlers): void {
 function connectHandler(fake: FakeHandlers, reply?: (event: { body?: string }) => unknown): void {
   fake.set(CONNECT, async (event) => {
     const e = event as { requestContext: { routeKey: string }; body?: string };
-    if (e.requestContext.routeKey === 'heartbeat' && reply) return reply(e);
+    if (e.requestContext.routeKey === 'goodbye' && reply) return reply(e);
     return { statusCode: 200 };
   });
 }
@@ -209,22 +209,35 @@ describe('local WebSocket gateway', () => {
   it('selects the route by `action`, else $default, and sends the route response back', async () => {
     const { ws, messages, connectionId } = await connect();
     const routed = () => fake.of(CONNECT).filter((c) => c.event.requestContext.connectionId === connectionId);
-    ws.send(JSON.stringify({ action: 'heartbeat', n: 1 }));
+    ws.send(JSON.stringify({ action: 'goodbye', n: 1 }));
     const reply = await until(() => messages[0]);
-    expect(JSON.parse(reply)).toEqual({ pong: { action: 'heartbeat', n: 1 } });
+    expect(JSON.parse(reply)).toEqual({ pong: { action: 'goodbye', n: 1 } });
     ws.send(JSON.stringify({ action: 'no-such-route' }));
     ws.send('not json');
     await until(() => routed().length >= 4);
-    const [connectEvent, heartbeat, unknown, text] = routed();
+    const [connectEvent, goodbye, unknown, text] = routed();
     expect(connectEvent?.event.requestContext.routeKey).toBe('$connect');
-    expect(heartbeat?.event).toMatchObject({
-      body: '{"action":"heartbeat","n":1}',
+    expect(goodbye?.event).toMatchObject({
+      body: '{"action":"goodbye","n":1}',
       isBase64Encoded: false,
-      requestContext: { routeKey: 'heartbeat', eventType: 'MESSAGE', messageDirection: 'IN', connectionId },
+      requestContext: { routeKey: 'goodbye', eventType: 'MESSAGE', messageDirection: 'IN', connectionId },
     });
-    expect(typeof heartbeat?.event.requestContext.messageId).toBe('string');
+    expect(typeof goodbye?.event.requestContext.messageId).toBe('string');
     expect(unknown?.event.requestContext.routeKey).toBe('$default');
     expect(text?.event).toMatchObject({ body: 'not json', requestContext: { routeKey: '$default' } });
+  });
+
+  it('answers a heartbeat itself, like the mock route on AWS: no handler runs, nothing is sent back', async () => {
+    // Prepare
+    const { ws, messages, connectionId } = await connect();
+    const routed = () => fake.of(CONNECT).filter((c) => c.event.requestContext.connectionId === connectionId);
+    // Act: a heartbeat, then a routed message that shows the heartbeat was already passed over
+    ws.send(JSON.stringify({ action: 'heartbeat' }));
+    ws.send(JSON.stringify({ action: 'goodbye' }));
+    await until(() => messages[0]);
+    // Assess: only $connect and goodbye reached the handler, and only goodbye's answer came back
+    expect(routed().map((c) => c.event.requestContext.routeKey)).toEqual(['$connect', 'goodbye']);
+    expect(messages.map((m) => JSON.parse(m))).toEqual([{ pong: { action: 'goodbye' } }]);
   });
 
   it('refuses the upgrade when $connect answers non-2xx', async () => {

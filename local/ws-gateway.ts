@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { WS_AUTHORIZER, WS_ROUTES } from '../functions/routes.ts';
+import { WS_AUTHORIZER, WS_MOCK_ROUTES, WS_ROUTES } from '../functions/routes.ts';
 import { type HandlerLoader, invoke } from './lambda.ts';
 import { consoleLogger, type Logger } from './log.ts';
 import {
@@ -134,6 +134,8 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<WsGatew
     armIdle(conn);
     const text = data.toString('utf8');
     const routeKey = isBinary ? '$default' : selectRoute(text, routes);
+    // A mock route is answered by the gateway itself, as on AWS (infra/websocket-api.ts): no handler, no reply.
+    if (WS_MOCK_ROUTES.has(routeKey)) return;
     const event = buildMessageEvent(
       conn.info,
       routeKey,

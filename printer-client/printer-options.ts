@@ -103,7 +103,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const mode = values.mode ?? 'push';
   if (mode !== 'push' && mode !== 'poll') throw new Error('--mode must be push or poll');
   const stateDir = resolve(values['state-dir'] ?? join('.cloudprint', `printer-${printerId}`));
-  // 8 minutes: inside API Gateway's 10-minute idle limit with room for a late timer; each heartbeat is an invocation.
+  // 8 minutes: inside API Gateway's 10-minute idle limit with room for a late timer; each heartbeat is one billed message.
   const heartbeatSeconds = num(values['heartbeat-seconds'], 480, 'heartbeat-seconds', 1);
   if (heartbeatSeconds >= 9 * 60)
     throw new Error('--heartbeat-seconds must be under 540 (the cloud closes idle sockets at 10 minutes)');

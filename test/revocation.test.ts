@@ -86,4 +86,20 @@ describe('re-registration over the local gateway', () => {
     expect(elapsed).toBeLessThan(5000);
     expect(reopened).toMatch(/401|403/);
   });
+
+  it('closes a socket that only heartbeats (answered at the gateway, no handler) on re-registration', async () => {
+    // Prepare: heartbeats never reach the connect function, so it cannot check the token on them
+    const old = await register('RV2');
+    const socket = await open(old);
+    const received: string[] = [];
+    socket.on('message', (data) => received.push(String(data)));
+    for (let i = 0; i < 3; i++) socket.send(JSON.stringify({ action: 'heartbeat' }));
+    await new Promise((r) => setTimeout(r, 200));
+    // Act
+    await register('RV2');
+    const code = await closed(socket, 5000);
+    // Assess: the re-registration closed it; the heartbeats had no answer, only the revocation notice
+    expect(code).toBe(1000);
+    expect(received.map((m) => JSON.parse(m).type)).not.toContain('heartbeat-ack');
+  });
 });
