@@ -82,21 +82,22 @@ export class S3DocumentStore implements DocumentStore {
 
   async uploadUrl(
     key: string,
-    input: { contentType: string; size: number; expiresAt: Date },
+    input: { contentType: string; size?: number | undefined; expiresAt: Date },
   ): Promise<{ url: string; headers: Record<string, string> }> {
-    // The declared size is signed (Content-Length): S3 refuses a body of any other length, so an upload
+    // A declared size is signed (Content-Length): S3 refuses a body of any other length, so an upload
     // ticket bounds what it takes, not only what the ticket said.
+    const sized = input.size !== undefined;
     const url = await getSignedUrl(
       s3PresignClient(),
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         ContentType: input.contentType,
-        ContentLength: input.size,
+        ...(sized ? { ContentLength: input.size } : {}),
       }),
       {
         expiresIn: secondsUntil(input.expiresAt),
-        signableHeaders: new Set(['content-type', 'content-length']),
+        signableHeaders: new Set(sized ? ['content-type', 'content-length'] : ['content-type']),
       },
     );
     return { url, headers: { 'content-type': input.contentType } };

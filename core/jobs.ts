@@ -155,7 +155,7 @@ export async function fetchJob(
 function scanUpload(ports: JobPorts, job: JobRecord, now: Date) {
   const expiresAt = new Date(now.getTime() + SCAN_URL_SECONDS * 1000);
   return ports.documents
-    .uploadUrl(job.documentKey, { contentType: job.format, size: 0, expiresAt })
+    .uploadUrl(job.documentKey, { contentType: job.format, expiresAt }) // a scan's size is known only once scanned
     .then((upload) => ({ ...upload, expiresAt: expiresAt.toISOString() }));
 }
 

@@ -235,12 +235,13 @@ export interface DocumentStore {
   /** A URL that GETs the object until `expiresAt`. */
   downloadUrl(key: string, expiresAt: Date): Promise<string>;
   /**
-   * A URL to PUT a document of `contentType` (declared `size` bytes) until `expiresAt`, and the headers
-   * to send. The size is not enforced by the URL: read uploads back with `get(key, { maxBytes })`.
+   * A URL to PUT a document of `contentType` until `expiresAt`, and the headers to send. With `size`, the
+   * URL takes a body of exactly that many bytes (signed Content-Length) and refuses any other; without it
+   * (a scan's result, whose size nobody knows beforehand) any size: read it back with `get(key, { maxBytes })`.
    */
   uploadUrl(
     key: string,
-    input: { contentType: string; size: number; expiresAt: Date },
+    input: { contentType: string; size?: number | undefined; expiresAt: Date },
   ): Promise<{ url: string; headers: Record<string, string> }>;
 }
 
