@@ -17,6 +17,9 @@ type ConvertPorts = Pick<
   'printers' | 'jobs' | 'documents' | 'notifier' | 'clock' | 'settings' | 'log' | 'webhooks'
 >;
 
+/** Retries of a failed conversion of an arrival (Lambda's asynchronous invocation) before it is dead-lettered. */
+export const UPLOAD_ARRIVAL_RETRIES = 2;
+
 export type ArrivalOutcome = 'fetchable' | 'aborted' | 'ignored';
 
 /** `incoming/<printerId>/<jobId>` → its ids, or undefined for any other key. */
