@@ -78,7 +78,13 @@ describe('convert-upload handler (S3 ObjectCreated event)', () => {
   it('converts the arrived upload named by the event and makes its job fetchable', async () => {
     // Prepare
     const jpeg = await sharp({
-      create: { width: 200, height: 100, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+      create: {
+        width: 200,
+        height: 100,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
     })
       .jpeg()
       .toBuffer();
