@@ -4,12 +4,15 @@
  * convert-upload (the local S3 engine's stand-in for the bucket notification); the job becomes fetchable
  * and printer-client prints it. A printer that is not accepting refuses at the ticket, before any upload.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.ts';
 import { DEFAULT_SETTINGS } from '../core/settings.ts';
 import { PrinterControl, Terminal } from './support/api.ts';
 import { registerByPin } from './support/flows.ts';
-import { type CloudProc, type PrinterProc, startCloud, startPrinter } from './support/processes.ts';
+import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
 
 const MB = 1024 * 1024;
 
@@ -98,5 +101,22 @@ describe('an upload converted after it arrives, on the local cloud', () => {
     expect(put.status).toBe(200);
     expect(done).toMatchObject({ state: 'completed' });
     console.info(`async upload: ${photo.byteLength} bytes, PUT to completed in ${seconds.toFixed(1)} s`);
+  }, 180_000);
+
+  it('prints the same photo with `cloudprint print --wait` (the ticket makes the job, no second step)', async () => {
+    // Prepare
+    const file = join(await tempDir('async-upload'), 'poster.jpg');
+    await writeFile(file, photo);
+    const out: string[] = [];
+    const err: string[] = [];
+    // Act
+    const code = await main(
+      ['print', printerId, file, '--wait', '--api', cloud.local.apiUrl, '--key', cloud.local.ownerKey],
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
+    // Assess
+    expect(code, err.join('\n')).toBe(0);
+    expect(out.join('\n')).toContain('Uploading');
+    expect(out.join('\n')).toMatch(/on ASYNCP: completed/);
   }, 180_000);
 });
