@@ -7,7 +7,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { ENV, requireEnv } from '../core/config.ts';
 import { ConditionFailedError } from '../core/errors.ts';
 import type { JobRecord } from '../core/job.ts';
-import { isFinished, JobState } from '../core/job-state.ts';
+import { isFinished, JobState, PREPARING_REASONS } from '../core/job-state.ts';
 import type { JobStore } from '../core/ports.ts';
 import { OPEN_JOBS_INDEX, openJobAttributes } from '../core/tables.ts';
 import { documentClient } from './aws-clients.ts';
@@ -24,6 +24,8 @@ function transitionUpdate(b: ExpressionBuilder, patch: Parameters<JobStore['tran
       impressions: patch.impressions,
       leaseExpiresAt: patch.leaseExpiresAt,
       expiresAtEpoch: patch.expiresAtEpoch,
+      pages: patch.pages,
+      size: patch.size,
     },
     // A finished job leaves the open-jobs index.
     isFinished(patch.state) ? { remove: [OPEN_JOBS_INDEX.sortKey] } : {},
@@ -113,7 +115,10 @@ export class DynamoJobStore implements JobStore {
       leaseExpiresAt: input.leaseExpiresAt,
       updatedAt: input.at,
     });
-    const condition = `${takeable(b, input.at)} AND ${b.name('createdAt')} > ${b.value(input.createdAfter)}`;
+    // Not a job whose document is still coming (core/job-state.ts isPreparing).
+    const reasons = b.name('reasons');
+    const ready = PREPARING_REASONS.map((r) => `NOT contains(${reasons}, ${b.value(r)})`).join(' AND ');
+    const condition = `${takeable(b, input.at)} AND ${b.name('createdAt')} > ${b.value(input.createdAfter)} AND ${ready}`;
     return this.update(printerId, jobId, b, update, condition);
   }
 

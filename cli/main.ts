@@ -156,19 +156,22 @@ async function submit(ctx: Context, t: Target, printerId: string, file: string):
     return call(t, 'POST', `${jobsPath}?${new URLSearchParams(options)}`, document, contentType);
   }
   // Too large for a request body: ask for an upload URL (refused at once if the printer is not
-  // accepting), PUT the bytes there, then make the job from the upload.
+  // accepting), PUT the bytes there, then make the job from the upload. A very large upload's ticket
+  // already made the job (converted when the bytes arrive, docs/api.md): then no second step.
+  const jobOptions = { ...options, ...(options.copies ? { copies: Number(options.copies) } : {}) };
   const ticket = await call(
     t,
     'POST',
     `/v1/printers/${enc(printerId)}/uploads`,
-    JSON.stringify({ contentType, size: document.byteLength }),
+    JSON.stringify({ contentType, size: document.byteLength, options: jobOptions }),
     'application/json',
   );
   if (ticket.status >= 400) return ticket;
-  const { uploadId, url, headers } = ticket.body as {
+  const { uploadId, url, headers, jobId } = ticket.body as {
     uploadId: string;
     url: string;
     headers: Record<string, string>;
+    jobId?: string;
   };
   if (!ctx.json)
     ctx.io.out(
@@ -177,7 +180,7 @@ async function submit(ctx: Context, t: Target, printerId: string, file: string):
   const put = await fetch(url, { method: 'PUT', headers, body: document });
   await put.body?.cancel();
   if (!put.ok) throw new Error(`the upload failed: HTTP ${put.status}`);
-  const jobOptions = { ...options, ...(options.copies ? { copies: Number(options.copies) } : {}) };
+  if (jobId) return { status: 202, body: { jobId, state: 'pending' } };
   return call(t, 'POST', jobsPath, JSON.stringify({ uploadId, options: jobOptions }), 'application/json');
 }
 

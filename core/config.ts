@@ -26,6 +26,7 @@ export const ENV = {
   leaseSeconds: 'LEASE_SECONDS',
   registrationTtlSeconds: 'REGISTRATION_TTL_SECONDS',
   maxDocumentBytes: 'MAX_DOCUMENT_BYTES',
+  asyncConversionBytes: 'ASYNC_CONVERSION_BYTES',
   webhooksTable: 'WEBHOOKS_TABLE',
   /** `1` (the local cloud only): webhooks may be http:// on loopback addresses. AWS: https only. */
   webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',

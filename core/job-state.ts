@@ -69,13 +69,31 @@ export function mayPrinterReport(from: JobState, to: JobState): boolean {
 }
 
 /**
- * A printer may take a job that waits (pending), or one it took before but whose lease ran out
- * (the printer died mid-job): the job list is the truth, so such a job comes back.
+ * A job whose document is still on its way or being converted (an upload converted after it arrives,
+ * core/convert-upload.ts): pending, but nothing to print yet.
  */
-export function isFetchable(job: { state: JobState; leaseExpiresAt?: string | null }, now: Date): boolean {
+export const PREPARING_REASONS: readonly string[] = ['job-incoming', 'job-transforming'];
+
+export function isPreparing(job: { reasons?: string[] | undefined }): boolean {
+  return (job.reasons ?? []).some((reason) => PREPARING_REASONS.includes(reason));
+}
+
+/** Pending, or held by a printer whose lease ran out. */
+function isTakeable(job: { state: JobState; leaseExpiresAt?: string | null }, now: Date): boolean {
   if (job.state === JobState.pending) return true;
   if (!isLeasedState(job.state)) return false;
   return !job.leaseExpiresAt || Date.parse(job.leaseExpiresAt) <= now.getTime();
+}
+
+/**
+ * A printer may take a job that waits (pending) with its document ready, or one it took before but whose
+ * lease ran out (the printer died mid-job): the job list is the truth, so such a job comes back.
+ */
+export function isFetchable(
+  job: { state: JobState; leaseExpiresAt?: string | null; reasons?: string[] | undefined },
+  now: Date,
+): boolean {
+  return isTakeable(job, now) && !isPreparing(job);
 }
 
 /**
@@ -86,5 +104,6 @@ export function isUnfetchedTooLong(
   job: { state: JobState; createdAt: string; leaseExpiresAt?: string | null },
   now: Date,
 ): boolean {
-  return isFetchable(job, now) && fetchableUntil(job.createdAt).getTime() <= now.getTime();
+  // A job whose upload never arrived ends the same way.
+  return isTakeable(job, now) && fetchableUntil(job.createdAt).getTime() <= now.getTime();
 }

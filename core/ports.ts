@@ -125,6 +125,9 @@ export interface JobStore {
       impressions?: number | undefined;
       leaseExpiresAt?: string | null | undefined;
       expiresAtEpoch?: number | undefined;
+      /** Set once an uploaded document is converted (core/convert-upload.ts). */
+      pages?: number | undefined;
+      size?: number | undefined;
     },
   ): Promise<JobRecord>;
 }
@@ -330,6 +333,8 @@ export interface Settings {
   leaseSeconds: number;
   registrationTtlSeconds: number;
   maxDocumentBytes: number;
+  /** Uploads declared larger than this are converted after they arrive (core/convert-upload.ts). */
+  asyncConversionBytes: number;
 }
 
 /** Everything a service may use. Handlers build it once per module from the adapters. */

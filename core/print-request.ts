@@ -21,6 +21,7 @@ import type { JobRecord, PrintOptions } from './job.ts';
 import { JobState } from './job-state.ts';
 import { documentKeyOf } from './orphan-documents.ts';
 import type { Converter, IdempotencyRecord, Ports } from './ports.ts';
+import { DEFAULT_PRINT_OPTIONS } from './print-options.ts';
 import type { PrinterRecord } from './printer.ts';
 import { pendingExpiresAtEpoch } from './retention.ts';
 import type { UploadBody } from './schemas.ts';
@@ -246,30 +247,11 @@ async function submitDocument(
     requireTime(ports, deadline);
     documentStored = true;
     await ports.documents.put(documentKey, data.pdf, 'application/pdf');
-    const at = now.toISOString();
-    const job: JobRecord = {
-      printerId: printer.printerId,
-      jobId,
-      state: JobState.pending,
-      reasons: [],
-      title: submission.options.title ?? 'Untitled',
-      format: 'application/pdf',
+    const job = newJobRecord(now, jobId, submission, {
       sourceFormat: data.sourceFormat,
       pages: data.pages,
-      copies: submission.options.copies,
-      options: submission.options,
-      documentKey,
       size: data.pdf.byteLength,
-      createdAt: at,
-      updatedAt: at,
-      leaseExpiresAt: null,
-      submittedBy: submitterOf(submission.principal),
-      ...(submission.principal.kind === 'share' && submission.principal.label !== undefined
-        ? { submitterLabel: submission.principal.label }
-        : {}),
-      expiresAtEpoch: pendingExpiresAtEpoch(now),
-      ...submission.record,
-    };
+    });
     // The caller has given up after its deadline: a job created then would print a document whose
     // request was answered with an error (and whose retry prints it again).
     requireTime(ports, deadline);
@@ -291,6 +273,39 @@ async function submitDocument(
   // The push is a hint; the notifier never throws, and the job list stays the truth.
   if (printer.connectionId) await ports.notifier.jobAvailable(printer.printerId, printer.connectionId, jobId);
   return { jobId, state: JobState.pending, replayed: false };
+}
+
+/** The one shape of a new job: a converted document's, or an upload still to come (`reasons`). */
+function newJobRecord(
+  now: Date,
+  jobId: string,
+  submission: Pick<Submission, 'printer' | 'principal' | 'options' | 'record'>,
+  document: { sourceFormat: string; pages: number; size: number; reasons?: string[] },
+): JobRecord {
+  const at = now.toISOString();
+  return {
+    printerId: submission.printer.printerId,
+    jobId,
+    state: JobState.pending,
+    reasons: document.reasons ?? [],
+    title: submission.options.title ?? 'Untitled',
+    format: 'application/pdf',
+    sourceFormat: document.sourceFormat,
+    pages: document.pages,
+    copies: submission.options.copies,
+    options: submission.options,
+    documentKey: documentKeyOf(submission.printer.printerId, jobId),
+    size: document.size,
+    createdAt: at,
+    updatedAt: at,
+    leaseExpiresAt: null,
+    submittedBy: submitterOf(submission.principal),
+    ...(submission.principal.kind === 'share' && submission.principal.label !== undefined
+      ? { submitterLabel: submission.principal.label }
+      : {}),
+    expiresAtEpoch: pendingExpiresAtEpoch(now),
+    ...submission.record,
+  };
 }
 
 /** The write of the job itself must end before the deadline: this much is kept for it. */
@@ -316,6 +331,18 @@ export interface UploadTicket {
   method: 'PUT';
   headers: Record<string, string>;
   expiresAt: string;
+  /**
+   * Set when the upload is converted after it arrives (declared size above Settings.asyncConversionBytes):
+   * the job exists already, pending with `job-incoming`; no `POST …/jobs` follows.
+   */
+  jobId?: string;
+}
+
+/** Where an upload converted on arrival goes: its arrival (an S3 event on this prefix) starts the conversion. */
+export const INCOMING_PREFIX = 'incoming/';
+
+export function incomingKey(printerId: string, jobId: string): string {
+  return `${INCOMING_PREFIX}${printerId}/${jobId}`;
 }
 
 /** A presigned PUT for a large document; refused (503) like a print request when not accepting. */
@@ -325,22 +352,38 @@ export async function createUpload(
   printerId: string,
   body: UploadBody,
 ): Promise<UploadTicket> {
-  await admit(ports, principal, printerId);
+  const printer = await admit(ports, principal, printerId);
   const contentType = baseContentType(body.contentType);
   requireDocument(contentType, body.size, ports.settings.maxDocumentBytes * UPLOAD_SIZE_FACTOR);
   const uploadId = newUploadId();
-  const expiresAt = new Date(ports.clock.now().getTime() + UPLOAD_URL_SECONDS * 1000);
-  const signed = await ports.documents.uploadUrl(uploadKey(printerId, uploadId), {
-    contentType,
-    size: body.size,
-    expiresAt,
-  });
+  const now = ports.clock.now();
+  const expiresAt = new Date(now.getTime() + UPLOAD_URL_SECONDS * 1000);
+  // Too large to convert within a request: the job is created now and converted when the bytes arrive.
+  const jobId = body.size > ports.settings.asyncConversionBytes ? newJobId(now) : undefined;
+  if (jobId) {
+    const options = body.options ?? { ...DEFAULT_PRINT_OPTIONS };
+    const job = newJobRecord(
+      now,
+      jobId,
+      { printer, principal, options },
+      {
+        sourceFormat: contentType,
+        pages: 0,
+        size: body.size,
+        reasons: ['job-incoming'],
+      },
+    );
+    await ports.jobs.put(job);
+  }
+  const key = jobId ? incomingKey(printerId, jobId) : uploadKey(printerId, uploadId);
+  const signed = await ports.documents.uploadUrl(key, { contentType, size: body.size, expiresAt });
   return {
     uploadId,
     url: signed.url,
     method: 'PUT',
     headers: signed.headers,
     expiresAt: expiresAt.toISOString(),
+    ...(jobId ? { jobId } : {}),
   };
 }
 

@@ -173,6 +173,8 @@ export const uploadJobBodySchema = z.object({
 export const uploadBodySchema = z.object({
   contentType: z.string().min(3).max(100),
   size: z.number().int().positive(),
+  /** Used when the upload is converted after it arrives (above Settings.asyncConversionBytes). */
+  options: printOptionsSchema.optional(),
 });
 export type UploadBody = z.infer<typeof uploadBodySchema>;
 

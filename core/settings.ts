@@ -8,6 +8,8 @@ export const DEFAULT_SETTINGS: Settings = {
   leaseSeconds: 300,
   registrationTtlSeconds: 900,
   maxDocumentBytes: 20 * 1024 * 1024,
+  /** Larger uploads may take longer to convert than API Gateway's 29 s. */
+  asyncConversionBytes: 20 * 1024 * 1024,
 };
 
 export function settingsFromEnv(): Settings {
@@ -16,5 +18,6 @@ export function settingsFromEnv(): Settings {
     leaseSeconds: numberEnv(ENV.leaseSeconds, DEFAULT_SETTINGS.leaseSeconds),
     registrationTtlSeconds: numberEnv(ENV.registrationTtlSeconds, DEFAULT_SETTINGS.registrationTtlSeconds),
     maxDocumentBytes: numberEnv(ENV.maxDocumentBytes, DEFAULT_SETTINGS.maxDocumentBytes),
+    asyncConversionBytes: numberEnv(ENV.asyncConversionBytes, DEFAULT_SETTINGS.asyncConversionBytes),
   };
 }

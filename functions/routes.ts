@@ -25,6 +25,8 @@ export const HANDLERS = {
   'webhook-delivery': { memoryMb: 256, timeoutSeconds: 120 },
   /** The web app's static files (web/), the manifest, the service worker and the share target. */
   app: { memoryMb: 256, timeoutSeconds: 10 },
+  /** Uploads above Settings.asyncConversionBytes, converted when they arrive (S3 event): room for 100 MB. */
+  'convert-upload': { memoryMb: 3008, timeoutSeconds: 300 },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -36,8 +38,12 @@ export type HandlerName = keyof typeof HANDLERS;
  */
 export const UNTRACED_HANDLERS: ReadonlySet<HandlerName> = new Set<HandlerName>(['connect', 'jobs']);
 
-/** Handlers started by something other than an HTTP route (the WebSocket API, the webhooks table's stream). */
-export const NON_HTTP_HANDLERS = ['connect', 'webhook-delivery'] as const satisfies readonly HandlerName[];
+/** Handlers started by something other than an HTTP route (the WebSocket API, the webhooks table's stream, S3 events). */
+export const NON_HTTP_HANDLERS = [
+  'connect',
+  'webhook-delivery',
+  'convert-upload',
+] as const satisfies readonly HandlerName[];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -38,6 +38,11 @@ export interface FunctionAccess {
   manageConnections?: boolean;
   /** Is invoked by the webhooks table's stream (read rights on that stream, granted by the event source). */
   webhookStream?: boolean;
+  /**
+   * Is invoked by the documents bucket for objects created under INCOMING_PREFIX (core/print-request.ts),
+   * asynchronously: two retries, then the event goes to a dead-letter queue (alarmed, infra/monitoring.ts).
+   */
+  uploadArrivals?: boolean;
 }
 
 const R = ['read'] as const;
@@ -104,6 +109,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   /** The web app's files are in its own bundle (web/): it touches no table, bucket or secret. */
   app: { tables: {} },
+  /**
+   * Converts an upload when it arrives (the bucket's notification): reads and moves its job (a failure ends
+   * it through finishJob, which records webhook events), reads the upload, stores the PDF, deletes the
+   * upload, pushes the hint (a gone socket clears printers.connectionId). No owner key: no bearer arrives.
+   */
+  'convert-upload': {
+    tables: { printers: RW, jobs: RW, webhooks: RW },
+    documents: ['get', 'put', 'delete'],
+    manageConnections: true,
+    uploadArrivals: true,
+  },
   /** The $connect authorizer only looks an access token up: it can write nothing. */
   authorizer: { tables: { credentials: R } },
 };

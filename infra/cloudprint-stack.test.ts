@@ -8,9 +8,9 @@ import {
 import { OPEN_JOBS_INDEX, TABLES } from '../core/tables.ts';
 import { HANDLERS, HTTP_ROUTES, WS_AUTHORIZER, WS_MOCK_ROUTES, WS_ROUTES } from '../functions/routes.ts';
 import { DOCUMENT_RETENTION_DAYS } from './data.ts';
-import { FUNCTION_NAMES } from './functions.ts';
+import { CONVERTING_FUNCTIONS, FUNCTION_NAMES } from './functions.ts';
 import { HTTP_THROTTLE } from './http-api.ts';
-import { dispose, logicalId, type Synthesized, synthesize } from './testing.ts';
+import { dispose, logicalId, ownResources, type Synthesized, synthesize } from './testing.ts';
 import { WEBSOCKET_STAGE, WEBSOCKET_THROTTLE } from './websocket-api.ts';
 
 let s: Synthesized;
@@ -22,9 +22,9 @@ afterAll(() => dispose(s));
 
 type Props = Record<string, unknown>;
 const propsOf = (type: string, match?: Props): Props[] =>
-  Object.values(s.template.findResources(type, match ? { Properties: match } : undefined)).map(
-    (r) => r.Properties as Props,
-  );
+  Object.entries(s.template.findResources(type, match ? { Properties: match } : undefined))
+    .filter(([id]) => ownResources(s.template, type).some(([own]) => own === id))
+    .map(([, r]) => r.Properties as Props);
 const integrationRef = (route: Props): string => {
   const target = route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
   return target['Fn::Join'][1][1].Ref;
@@ -224,7 +224,7 @@ describe('functions', () => {
       const id = logicalId(s, s.stack.functions.byName[name]);
       const fn = s.template.findResources('AWS::Lambda::Function')[id]?.Properties as Props;
       const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-      if (name === 'print-request' || name === 'ipp') expect(variables.MALLOC_ARENA_MAX).toBe('2');
+      if (CONVERTING_FUNCTIONS.has(name)) expect(variables.MALLOC_ARENA_MAX).toBe('2');
       else expect(variables).not.toHaveProperty('MALLOC_ARENA_MAX');
     }
   });

@@ -70,6 +70,7 @@ export class CloudprintStack extends Stack {
       webSocketApi: this.webSocketApi.api,
       webSocketStage: this.webSocketApi.stage,
     });
+    for (const queue of this.functions.deadLetters) this.monitoring.alarmOnDeadLetters(queue.node.id, queue);
     this.customDomain = props.customDomain
       ? new CustomDomain(this, 'Domain', {
           ...props.customDomain,

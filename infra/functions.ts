@@ -12,16 +12,22 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../core/config.ts';
+import { UPLOAD_ARRIVAL_RETRIES } from '../core/convert-upload.ts';
+import { INCOMING_PREFIX } from '../core/print-request.ts';
 import { DELIVERY_ITEM_KIND, TABLES } from '../core/tables.ts';
 import { HANDLERS, type HandlerName, UNTRACED_HANDLERS, WS_AUTHORIZER } from '../functions/routes.ts';
 import { DOCUMENT_ACTIONS, FUNCTION_ACCESS, type FunctionName, TABLE_ACTIONS } from './access.ts';
 import type { Data } from './data.ts';
-import { acknowledgeWildcardResource } from './nag.ts';
+import { acknowledge, acknowledgeWildcardResource } from './nag.ts';
 import { type LambdaArchitecture, PLATFORMS } from './platform.ts';
 
 export const FUNCTION_NAMES = [
@@ -42,7 +48,10 @@ export const EXTERNAL_MODULES = ['sharp'] as const;
 export const CONVERTING_FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
   'print-request',
   'ipp',
+  'convert-upload',
 ]);
+
+export { UPLOAD_ARRIVAL_RETRIES } from '../core/convert-upload.ts';
 
 /** Reserved concurrency of a converting function unless the stack says otherwise: 2 GB each, bounded. */
 export const DEFAULT_CONVERSION_CONCURRENCY = 5;
@@ -83,6 +92,8 @@ export interface FunctionsProps {
 
 export class Functions extends Construct {
   readonly byName: Record<FunctionName, NodejsFunction>;
+  /** Upload arrivals whose conversion failed after every retry (alarmed by the stack). */
+  readonly deadLetters: Queue[] = [];
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -158,6 +169,8 @@ export class Functions extends Construct {
         },
       });
       grantAccess(role, name, props, fn);
+      if (FUNCTION_ACCESS[name].uploadArrivals)
+        this.deadLetters.push(receiveUploadArrivals(this, name, props, fn));
       acknowledgeWildcardResource(
         role,
         '*',
@@ -169,6 +182,48 @@ export class Functions extends Construct {
     }
     this.byName = byName;
   }
+}
+
+/**
+ * The bucket invokes `fn` (asynchronously) for each object created under INCOMING_PREFIX; Lambda retries a
+ * failed invocation UPLOAD_ARRIVAL_RETRIES times, then the event lands in the returned dead-letter queue.
+ */
+function receiveUploadArrivals(
+  scope: Construct,
+  name: string,
+  props: FunctionsProps,
+  fn: NodejsFunction,
+): Queue {
+  const deadLetters = new Queue(scope, `${name}-dead-letters`, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledge(
+    deadLetters,
+    'AwsSolutions-SQS3',
+    'This queue is itself the dead-letter queue of an asynchronous invocation',
+  );
+  fn.configureAsyncInvoke({
+    retryAttempts: UPLOAD_ARRIVAL_RETRIES,
+    maxEventAge: Duration.hours(1),
+    onFailure: new SqsDestination(deadLetters),
+  });
+  props.data.documents.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(fn), {
+    prefix: INCOMING_PREFIX,
+  });
+  // CDK's one bucket-notifications custom resource (it writes the notification configuration at deploy time).
+  const notifications = Stack.of(scope).node.children.find((child) =>
+    child.node.id.startsWith('BucketNotificationsHandler'),
+  );
+  if (notifications) {
+    acknowledge(
+      notifications,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "CDK's bucket-notifications handler runs once per deployment and only writes its logs with this policy",
+    );
+  }
+  return deadLetters;
 }
 
 /** The ARN of one global secondary index of `table`. */

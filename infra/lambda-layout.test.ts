@@ -200,10 +200,20 @@ function webSocketMessageEvent(): Record<string, unknown> {
   };
 }
 
+/** The bucket's ObjectCreated event (test/fixtures/s3), for a key outside incoming/: loaded, touches no store. */
+function s3Event(): Record<string, unknown> {
+  const event = JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 's3', 'object-created-put.json'), 'utf8'),
+  ) as { Records: Array<{ s3: { object: { key: string } } }> };
+  for (const record of event.Records) record.s3.object.key = 'uploads/printer-1/u-1';
+  return event;
+}
+
 function eventFor(name: (typeof FUNCTION_NAMES)[number]): Record<string, unknown> {
   if (name === 'authorizer') return fixture('websocket-connect-authorizer-request.json');
   if (name === 'connect') return webSocketMessageEvent();
   if (name === 'webhook-delivery') return webhookStreamEvent();
+  if (name === 'convert-upload') return s3Event();
   return httpEvent(name);
 }
 
@@ -322,7 +332,7 @@ describe('each function in a Lambda-like layout (var/task, opt)', () => {
         return;
       }
       expect(outcome.outcome, JSON.stringify(outcome)).toBe('returned');
-      if (name === 'webhook-delivery') return; // a stream consumer answers nothing
+      if (name === 'webhook-delivery' || name === 'convert-upload') return; // event consumers answer nothing
       expect(typeof outcome.result?.statusCode, JSON.stringify(outcome)).toBe('number');
       if (name === 'print-request') {
         expect(

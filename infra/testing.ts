@@ -123,3 +123,16 @@ export function logicalId(synthesized: Synthesized, construct: IConstruct): stri
 export function dispose(synthesized: Synthesized | undefined): void {
   if (synthesized) rmSync(synthesized.outdir, { recursive: true, force: true });
 }
+
+/**
+ * The resources of `type` in a template, without CDK's own bucket-notifications handler (a Lambda CDK adds
+ * for the upload-arrivals notification, infra/functions.ts): the tests about "every function" mean ours.
+ */
+export function ownResources(
+  template: Template,
+  type: string,
+): Array<[string, ReturnType<Template['findResources']>[string]]> {
+  return Object.entries(template.findResources(type)).filter(
+    ([id]) => !id.startsWith('BucketNotificationsHandler'),
+  );
+}

@@ -6,6 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { onDeliveryRecorded } from '../adapters/dynamo-webhooks.ts';
 import { ENV } from '../core/config.ts';
+import { UPLOAD_ARRIVAL_RETRIES } from '../core/convert-upload.ts';
+import { INCOMING_PREFIX } from '../core/print-request.ts';
 import { hashSecret } from '../core/secrets.ts';
 import { type Engine, engineEnvironment, startDynamo, startS3 } from './engines.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
@@ -14,6 +16,7 @@ import { consoleLogger, type Logger } from './log.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableNames } from './names.ts';
 import { sweepLocalOrphans } from './orphan-sweep.ts';
 import { loadOrCreateOwnerKey } from './owner-key.ts';
+import type { CreatedObject } from './s3-engine.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 
 export const REPO_ROOT = new URL('..', import.meta.url).pathname;
@@ -100,7 +103,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const dynamo: Engine = await startDynamo(dataDir);
     started.push(dynamo);
-    const s3: Engine = await startS3(DOCUMENTS_BUCKET, dataDir);
+    // The bucket's notification of arrived uploads (infra/functions.ts), armed once the handlers may run.
+    const arrivals = runUploadArrivals(loadHandler, logger);
+    const s3: Engine = await startS3(DOCUMENTS_BUCKET, dataDir, arrivals.onObjectCreated);
+    started.push(arrivals);
     started.push(s3);
     const http: HttpGateway = await startHttpGateway({
       port: options.apiPort ?? DEFAULT_API_PORT,
@@ -169,6 +175,59 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The local stand-in for the documents bucket's notification: an object created under INCOMING_PREFIX
+ * invokes convert-upload with an S3 event, in the background, as Lambda's asynchronous invocation does
+ * (with its two retries; no dead-letter queue here, a last failure is logged).
+ */
+function runUploadArrivals(
+  load: HandlerLoader,
+  logger: Logger,
+): { onObjectCreated: (created: CreatedObject) => void; stop(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
+  return {
+    onObjectCreated: (created) => {
+      if (!created.key.startsWith(INCOMING_PREFIX)) return;
+      const event = {
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            awsRegion: LOCAL_REGION,
+            eventTime: new Date().toISOString(),
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              s3SchemaVersion: '1.0',
+              bucket: { name: created.bucket, arn: `arn:aws:s3:::${created.bucket}` },
+              object: {
+                key: encodeURIComponent(created.key).replaceAll('%2F', '/'),
+                size: created.size,
+                eTag: created.etag.replaceAll('"', ''),
+              },
+            },
+          },
+        ],
+      };
+      const attempt = async () => {
+        for (let tries = 0; ; tries++) {
+          try {
+            return await invoke(load, 'convert-upload', 'convert-upload/handler', event);
+          } catch (error) {
+            if (tries >= UPLOAD_ARRIVAL_RETRIES) throw error;
+          }
+        }
+      };
+      const run = attempt()
+        .catch((error: unknown) => logger.error('local cloud: converting an arrived upload failed', error))
+        .finally(() => running.delete(run));
+      running.add(run);
+    },
+    stop: async () => {
+      await Promise.allSettled(running);
+    },
+  };
 }
 
 /**

@@ -28,7 +28,7 @@ import type { JobState } from '../core/job-state.ts';
 import { newSecret } from '../core/secrets.ts';
 import { openJobAttributes, SHARE_KEYS_INDEX, TABLES, type TableSchema } from '../core/tables.ts';
 import { DOCUMENTS_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, tableName } from './names.ts';
-import { startS3Engine } from './s3-engine.ts';
+import { type S3EngineOptions, startS3Engine } from './s3-engine.ts';
 import type { Credentials } from './sigv4.ts';
 
 export interface Engine {
@@ -187,10 +187,19 @@ function indexAttributes(table: TableSchema, item: Record<string, AttributeValue
  * temporary dir (removed on stop) without it. Its secret key is made once per data dir
  * (`dataDir/s3/credentials.json`, 0600) so presigned URLs outlive a restart; random without a data dir.
  */
-export async function startS3(bucket: string, dataDir?: string): Promise<Engine> {
+export async function startS3(
+  bucket: string,
+  dataDir?: string,
+  onObjectCreated?: S3EngineOptions['onObjectCreated'],
+): Promise<Engine> {
   const root = dataDir ? join(dataDir, 's3', 'objects') : await mkdtemp(join(tmpdir(), 'cloudprint-s3-'));
   const credentials = dataDir ? await loadOrCreateS3Credentials(join(dataDir, 's3')) : newCredentials();
-  const engine = await startS3Engine({ root, buckets: [bucket], credentials });
+  const engine = await startS3Engine({
+    root,
+    buckets: [bucket],
+    credentials,
+    ...(onObjectCreated ? { onObjectCreated } : {}),
+  });
   return {
     endpoint: engine.endpoint,
     credentials,

@@ -70,6 +70,15 @@ export interface S3EngineOptions {
   /** 0 picks a free port. */
   port?: number;
   maxObjectBytes?: number;
+  /** Called after each object is stored (S3's event notifications: `s3:ObjectCreated:Put`); must not throw. */
+  onObjectCreated?: (created: CreatedObject) => void;
+}
+
+export interface CreatedObject {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
 }
 
 export interface S3Engine {
@@ -269,6 +278,7 @@ export async function startS3Engine(options: S3EngineOptions): Promise<S3Engine>
       await writeFile(target.meta, JSON.stringify(meta));
       res.writeHead(200, { etag: meta.etag, 'content-length': 0 });
       res.end();
+      options.onObjectCreated?.({ bucket, key, size: meta.contentLength, etag: meta.etag });
     } finally {
       await rm(temp, { force: true });
     }

@@ -4,7 +4,7 @@
  */
 import { ConditionFailedError, requireSize } from '../errors.ts';
 import type { JobRecord } from '../job.ts';
-import { isFinished, isLeasedState } from '../job-state.ts';
+import { isFinished, isLeasedState, isPreparing } from '../job-state.ts';
 import type {
   CredentialRecord,
   CredentialStore,
@@ -203,7 +203,7 @@ class MemoryJobs implements JobStore {
     input: { at: string; leaseExpiresAt: string; createdAfter: string },
   ) {
     const item = this.items.get(this.key(printerId, jobId));
-    if (!this.takeable(item, input.at) || item.createdAt <= input.createdAfter)
+    if (!this.takeable(item, input.at) || item.createdAt <= input.createdAfter || isPreparing(item))
       throw new ConditionFailedError();
     this.writes++;
     Object.assign(item, { state: 'processing', leaseExpiresAt: input.leaseExpiresAt, updatedAt: input.at });
@@ -240,6 +240,8 @@ class MemoryJobs implements JobStore {
     if (patch.impressions !== undefined) item.impressions = patch.impressions;
     if (patch.leaseExpiresAt !== undefined) item.leaseExpiresAt = patch.leaseExpiresAt;
     if (patch.expiresAtEpoch !== undefined) item.expiresAtEpoch = patch.expiresAtEpoch;
+    if (patch.pages !== undefined) item.pages = patch.pages;
+    if (patch.size !== undefined) item.size = patch.size;
     return copy(item);
   }
 }

@@ -297,6 +297,40 @@ export function jobStoreContract(name: string, make: () => JobStore): void {
       expect((await store.get(printerId, 'old'))?.state).toBe('pending');
     });
 
+    it('refuses to lease a job whose document is still coming; the ready transition records pages and size', async () => {
+      // Prepare
+      const store = make();
+      const printerId = uid('P');
+      await store.put({ ...job(printerId, 'up'), reasons: ['job-incoming'] });
+      const lease = () =>
+        store.lease(printerId, 'up', {
+          at: T0,
+          leaseExpiresAt: T1,
+          createdAfter: '2026-02-15T00:00:00.000Z',
+        });
+      // Act
+      const incoming = await failure(lease());
+      await store.transition(printerId, 'up', 'pending', {
+        state: 'pending',
+        at: T0,
+        reasons: ['job-transforming'],
+      });
+      const transforming = await failure(lease());
+      const ready = await store.transition(printerId, 'up', 'pending', {
+        state: 'pending',
+        at: T0,
+        reasons: [],
+        pages: 7,
+        size: 1234,
+      });
+      const leased = await lease();
+      // Assess
+      expect(incoming).toBeInstanceOf(ConditionFailedError);
+      expect(transforming).toBeInstanceOf(ConditionFailedError);
+      expect(ready).toMatchObject({ state: 'pending', reasons: [], pages: 7, size: 1234 });
+      expect(leased.state).toBe('processing');
+    });
+
     it('expires only a takeable job created at or before the cutoff, clearing the lease and leaving the open list', async () => {
       // Prepare
       const store = make();

@@ -123,8 +123,12 @@ export function faxDocument(printerId, file, contentType, to, title, onProgress)
 /** Large files: an upload ticket, the bytes PUT straight to storage, then the job from the upload. */
 export async function uploadDocument(printerId, file, contentType, options, onProgress) {
   const base = `v1/printers/${encodeURIComponent(printerId)}`;
-  const { data: ticket } = await api('POST', `${base}/uploads`, { body: { contentType, size: file.size } });
+  const { data: ticket } = await api('POST', `${base}/uploads`, {
+    body: { contentType, size: file.size, options },
+  });
   await send({ method: ticket.method, target: ticket.url, headers: ticket.headers, body: file, onProgress });
+  // A very large upload's ticket made the job already: it is converted once the bytes arrive.
+  if (ticket.jobId) return { jobId: ticket.jobId, state: 'pending' };
   const { data } = await api('POST', `${base}/jobs`, { body: { uploadId: ticket.uploadId, options } });
   return data;
 }
