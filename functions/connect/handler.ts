@@ -5,12 +5,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
-import {
-  type ConnectionIdentity,
-  onConnect,
-  onDisconnect,
-  onGoodbye,
-} from '../../core/connection.ts';
+import { type ConnectionIdentity, onConnect, onDisconnect, onGoodbye } from '../../core/connection.ts';
 import { ConflictError, HttpError, UnauthorizedError } from '../../core/errors.ts';
 import { wsErrorResponse } from '../http.ts';
 import type { MockRoute, WsRoute } from '../routes.ts';
