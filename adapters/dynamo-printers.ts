@@ -147,21 +147,20 @@ export class DynamoPrinterStore implements PrinterStore {
     }
   }
 
-  async seen(printerId: string, at: string, asPoller: boolean, tokenId?: string): Promise<void> {
-    if (asPoller) {
-      const b = new ExpressionBuilder();
-      const update = updateExpression(b, { lastSeenAt: at, mode: 'poll' });
-      const condition = `attribute_exists(${b.name('printerId')}) AND attribute_not_exists(${b.name('connectionId')})`;
-      try {
-        await this.update(printerId, b, update, condition, 'NONE');
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
+  async seen(printerId: string, at: string): Promise<void> {
+    const poll = new ExpressionBuilder();
+    const pollUpdate = updateExpression(poll, { lastSeenAt: at, mode: 'poll' });
+    const noConnection = `attribute_exists(${poll.name('printerId')}) AND attribute_not_exists(${poll.name('connectionId')})`;
+    try {
+      await this.update(printerId, poll, pollUpdate, noConnection, 'NONE');
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
+    // A connected printer (or a missing one) that lists: only lastSeenAt, and only if it exists.
     const b = new ExpressionBuilder();
     const update = updateExpression(b, { lastSeenAt: at });
-    const condition = `attribute_exists(${b.name('printerId')})${tokenCondition(b, tokenId)}`;
+    const condition = `attribute_exists(${b.name('printerId')})`;
     await this.update(printerId, b, update, condition, 'NONE').catch(ignoreLost);
   }
 

@@ -47,7 +47,7 @@ describe('tracing', () => {
 describe('costModel', () => {
   it('scales a printer-month with its intervals and a request with its body', () => {
     // Prepare
-    // intervals of at least HEARTBEAT_WRITE_SECONDS, so every heartbeat writes in both
+    // every interval doubled: each per-message part of the month halves
     const base = costModel({
       ...INPUTS,
       heartbeatSeconds: 600,

@@ -33,7 +33,7 @@ export function decideAccepting(printer: PrinterRecord, now: Date): AcceptingDec
 
 /**
  * The owner's offline grace: when set, a printer whose connection was lost (not closed with goodbye),
- * that holds no push connection and has not been seen (poll, heartbeat) within the grace, refuses.
+ * that holds no push connection and has not been seen (connect, disconnect, poll, command) within the grace, refuses.
  * A printer that polls keeps `lastSeenAt` fresh, so polling counts as being there.
  */
 export function offlineGraceExpired(printer: PrinterRecord, now: Date): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_WRITE_SECONDS, onConnect, onHeartbeat, tokenIdOf } from './connection.ts';
+import { onConnect, onGoodbye, tokenIdOf } from './connection.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const TOKEN_HASH = 'a'.repeat(64);
@@ -12,48 +12,6 @@ async function connectedPrinter() {
   await onConnect(ports, identity, 'c1');
   return ports;
 }
-
-describe('onHeartbeat', () => {
-  it('writes lastSeenAt only once it is HEARTBEAT_WRITE_SECONDS old', async () => {
-    // Prepare: $connect wrote lastSeenAt
-    const ports = await connectedPrinter();
-    const connectedAt = (await ports.printers.get('P1'))?.lastSeenAt;
-    // Act
-    ports.advance(HEARTBEAT_WRITE_SECONDS * 1000 - 1000);
-    await onHeartbeat(ports, identity, 'c1');
-    const soon = (await ports.printers.get('P1'))?.lastSeenAt;
-    ports.advance(1000);
-    await onHeartbeat(ports, identity, 'c1');
-    const later = (await ports.printers.get('P1'))?.lastSeenAt;
-    // Assess
-    expect(soon).toBe(connectedAt);
-    expect(later).toBe(ports.clock.now().toISOString());
-  });
-
-  it('closes the socket of a replaced token and writes nothing', async () => {
-    // Prepare
-    const ports = await connectedPrinter();
-    const at = ports.clock.now().toISOString();
-    await ports.printers.register({
-      printerId: 'P1',
-      name: 'P1',
-      capabilities: {},
-      tokenHash: 'b'.repeat(64),
-      at,
-    });
-    ports.advance(HEARTBEAT_WRITE_SECONDS * 1000 * 2);
-    // Act
-    const outcome = await onHeartbeat(ports, identity, 'c1');
-    // Assess
-    expect(outcome).toBe('revoked');
-    expect((await ports.printers.get('P1'))?.lastSeenAt).toBe(at);
-    expect(ports.notifier.sent).toContainEqual({
-      printerId: 'P1',
-      connectionId: 'c1',
-      message: { type: 'revoked' },
-    });
-  });
-});
 
 describe('onConnect', () => {
   it('refuses a socket whose token was replaced before its $connect ran', async () => {
@@ -72,5 +30,32 @@ describe('onConnect', () => {
     // Assess
     expect(outcome).toBe('revoked');
     expect((await ports.printers.get('P1'))?.connectionId).toBeNull();
+  });
+});
+
+describe('onGoodbye', () => {
+  it('closes the socket of a replaced token and writes nothing', async () => {
+    // Prepare
+    const ports = await connectedPrinter();
+    const at = ports.clock.now().toISOString();
+    await ports.printers.register({
+      printerId: 'P1',
+      name: 'P1',
+      capabilities: {},
+      tokenHash: 'b'.repeat(64),
+      at,
+    });
+    const before = await ports.printers.get('P1');
+    ports.advance(60_000);
+    // Act
+    const outcome = await onGoodbye(ports, identity, 'c1');
+    // Assess
+    expect(outcome).toBe('revoked');
+    expect(await ports.printers.get('P1')).toEqual(before);
+    expect(ports.notifier.sent).toContainEqual({
+      printerId: 'P1',
+      connectionId: 'c1',
+      message: { type: 'revoked' },
+    });
   });
 });

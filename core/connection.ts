@@ -12,14 +12,6 @@ import { hashSecret } from './secrets.ts';
 
 type ConnectionPorts = Pick<Ports, 'printers' | 'credentials' | 'clock' | 'notifier'>;
 
-/**
- * A heartbeat writes `lastSeenAt` only when the stored one is at least this old: the push connection's
- * idle timeout (API Gateway closes a socket silent for 10 minutes), so an open connection's `lastSeenAt`
- * is never staler than what the gateway tolerates. The offline grace (core/accepting.ts) never reads it
- * while the printer is connected, and `$disconnect` writes the exact time when the connection ends.
- */
-export const HEARTBEAT_WRITE_SECONDS = 600;
-
 /** The name a socket's token goes by in the authorizer context: a prefix of its hash, never the token. */
 export function tokenIdOf(tokenHash: string): string {
   return tokenHash.slice(0, 16);
@@ -84,25 +76,6 @@ async function closeRevoked(
 ): Promise<'revoked'> {
   await ports.notifier.revoke(printerId, connectionId);
   return 'revoked';
-}
-
-/**
- * A heartbeat: one strongly consistent read (cheaper than a write); `lastSeenAt` is written only when older
- * than HEARTBEAT_WRITE_SECONDS, conditional on the token. A revoked socket is closed and nothing is written.
- */
-export async function onHeartbeat(
-  ports: ConnectionPorts,
-  identity: ConnectionIdentity,
-  connectionId: string,
-): Promise<'ok' | 'revoked'> {
-  const { printerId, tokenId } = identity;
-  const printer = await ports.printers.get(printerId);
-  if (!holdsToken(printer, tokenId)) return closeRevoked(ports, printerId, connectionId);
-  const now = ports.clock.now();
-  const lastSeen = printer?.lastSeenAt ? Date.parse(printer.lastSeenAt) : Number.NaN;
-  if (now.getTime() - lastSeen < HEARTBEAT_WRITE_SECONDS * 1000) return 'ok';
-  await ports.printers.seen(printerId, now.toISOString(), false, tokenId);
-  return 'ok';
 }
 
 /** The printer is turning its service off on purpose: its coming disconnect is not a loss. */

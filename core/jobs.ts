@@ -22,7 +22,7 @@ export async function listFetchable(ports: JobPorts, principal: Principal, print
   const now = ports.clock.now();
   const open = await ports.jobs.listOpen(printerId);
   // Listing is the poller's heartbeat: it keeps lastSeenAt fresh (and the offline grace away).
-  await ports.printers.seen(printerId, now.toISOString(), true);
+  await ports.printers.seen(printerId, now.toISOString());
   const current = await Promise.all(open.map((job) => abortIfUnfetchedTooLong(ports, job, now)));
   return current.filter((job) => isFetchable(job, now) && !isUnfetchedTooLong(job, now)).map(fetchableView);
 }

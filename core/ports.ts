@@ -65,11 +65,8 @@ export interface PrinterStore {
     openedAt?: string,
     tokenId?: string,
   ): Promise<boolean>;
-  /**
-   * Heartbeat or poll: the printer is there. `asPoller` also marks mode=poll when no connection is open.
-   * With `tokenId`, writes nothing unless it is the printer's current token.
-   */
-  seen(printerId: string, at: string, asPoller: boolean, tokenId?: string): Promise<void>;
+  /** A job listing (a poll): the printer is there; also marks mode=poll when no connection is open. */
+  seen(printerId: string, at: string): Promise<void>;
   /** The printer announced it is turning its service off; only while `connectionId` is the open one. */
   goodbye(printerId: string, connectionId: string, at: string): Promise<void>;
   /**

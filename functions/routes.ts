@@ -19,7 +19,7 @@ export const HANDLERS = {
   jobs: { memoryMb: 256, timeoutSeconds: 10 },
   /** The IPP door (RFC 8011) at each share key's capability URL; converts documents like print-request. */
   ipp: { memoryMb: 2048, timeoutSeconds: 29 },
-  /** WebSocket $connect / $disconnect / $default (heartbeat, goodbye). */
+  /** WebSocket $connect / $disconnect / goodbye / $default (the heartbeat never reaches it: WS_MOCK_ROUTES). */
   connect: { memoryMb: 256, timeoutSeconds: 10 },
   /** Webhook deliveries, started by new delivery items (DynamoDB stream); retries wait inside, hence the time. */
   'webhook-delivery': { memoryMb: 256, timeoutSeconds: 120 },
@@ -130,9 +130,11 @@ export const HTTP_CORS = {
   maxAgeSeconds: 86_400,
 } as const;
 
-/** WebSocket routes (route selection `$request.body.action`), all served by functions/connect. */
+/** WebSocket routes (route selection `$request.body.action`): functions/connect serves all but WS_MOCK_ROUTES. */
 export const WS_ROUTES = ['$connect', '$disconnect', '$default', 'heartbeat', 'goodbye'] as const;
 export type WsRoute = (typeof WS_ROUTES)[number];
+
+const MOCK_ROUTES = ['heartbeat'] as const satisfies readonly WsRoute[];
 
 /**
  * Routes API Gateway answers itself (a MOCK integration, no route response): no Lambda, no database, no
@@ -140,7 +142,9 @@ export type WsRoute = (typeof WS_ROUTES)[number];
  * by the re-registration itself (core/registration.ts), and lastSeenAt is not read while connected
  * (core/accepting.ts) and written exactly at $disconnect. Each heartbeat is still one billed message.
  */
-export const WS_MOCK_ROUTES: ReadonlySet<string> = new Set<WsRoute>(['heartbeat']);
+export const WS_MOCK_ROUTES: ReadonlySet<string> = new Set<string>(MOCK_ROUTES);
+/** A route no Lambda serves: functions/connect's table covers exactly `Exclude<WsRoute, MockRoute>`. */
+export type MockRoute = (typeof MOCK_ROUTES)[number];
 
 /** The REQUEST authorizer on `$connect`: functions/connect/authorizer.ts exports `handler`. */
 export const WS_AUTHORIZER = {

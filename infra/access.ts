@@ -96,7 +96,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     ownerKey: true,
   },
   /**
-   * $connect/$disconnect/heartbeat/goodbye record presence on the printer item. The token was checked by
+   * $connect/$disconnect/goodbye record presence on the printer item. The token was checked by
    * the authorizer, so credentials are none of its business; a socket whose token was replaced since is
    * closed by the function itself (@connections DELETE).
    */

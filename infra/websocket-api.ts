@@ -112,7 +112,7 @@ export class CloudprintWebSocketApi extends Construct {
         this.api.addRoute(routeKey, { integration, authorizer: connectAuthorizer });
         continue;
       }
-      // Without a route response API Gateway drops what the handler returns: the heartbeat/goodbye acks
+      // Without a route response API Gateway drops what the handler returns: the goodbye ack
       // and the unknown-action error would reach the printer locally but never on AWS.
       const returnResponse = routeKey !== '$disconnect';
       const route = this.api.addRoute(routeKey, { integration, returnResponse });

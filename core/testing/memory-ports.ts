@@ -109,13 +109,12 @@ class MemoryPrinters implements PrinterStore {
     return true;
   }
 
-  async seen(printerId: string, at: string, asPoller: boolean, tokenId?: string) {
+  async seen(printerId: string, at: string) {
     const item = this.items.get(printerId);
     if (!item) return;
-    if (tokenId !== undefined && !item.tokenHash.startsWith(tokenId)) return;
     this.patch(printerId, {
       lastSeenAt: at,
-      ...(asPoller && !item.connectionId ? { mode: 'poll' as const } : {}),
+      ...(!item.connectionId ? { mode: 'poll' as const } : {}),
     });
   }
 

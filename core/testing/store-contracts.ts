@@ -151,9 +151,9 @@ export function printerStoreContract(name: string, make: () => PrinterStore): vo
       await store.connected(pusher, 'c1', T0);
       const missing = uid('missing');
       // Act
-      await store.seen(poller, T1, true);
-      await store.seen(pusher, T1, true);
-      await store.seen(missing, T1, true);
+      await store.seen(poller, T1);
+      await store.seen(pusher, T1);
+      await store.seen(missing, T1);
       // Assess
       expect(await store.get(poller)).toMatchObject({ mode: 'poll', lastSeenAt: T1 });
       expect(await store.get(pusher)).toMatchObject({ mode: 'push', lastSeenAt: T1 });

@@ -5,16 +5,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { awsPorts } from '../../adapters/ports.ts';
-import {
-  type ConnectionIdentity,
-  onConnect,
-  onDisconnect,
-  onGoodbye,
-  onHeartbeat,
-} from '../../core/connection.ts';
+import { type ConnectionIdentity, onConnect, onDisconnect, onGoodbye } from '../../core/connection.ts';
 import { ConflictError, HttpError, UnauthorizedError } from '../../core/errors.ts';
 import { wsErrorResponse } from '../http.ts';
-import type { WsRoute } from '../routes.ts';
+import type { MockRoute, WsRoute } from '../routes.ts';
 
 const ports = awsPorts();
 
@@ -38,7 +32,13 @@ function revoked(): never {
   throw new HttpError(403, 'revoked', 'This access token was replaced; register again');
 }
 
-const routes: Record<WsRoute, WsRouteHandler> = {
+/**
+ * Exactly the routes a Lambda serves: a mock route (answered by API Gateway, WS_MOCK_ROUTES) has no entry,
+ * and a message that reaches this function on one anyway is answered by `$default`.
+ */
+type LambdaRoute = Exclude<WsRoute, MockRoute>;
+
+const routes: Record<LambdaRoute, WsRouteHandler> = {
   $connect: async (identity, connectionId, event) => {
     const outcome = await onConnect(ports, identity, connectionId, event.requestContext.connectedAt);
     if (outcome === 'recorded') return ok;
@@ -50,10 +50,6 @@ const routes: Record<WsRoute, WsRouteHandler> = {
     await onDisconnect(ports, printerId, connectionId);
     return ok;
   },
-  heartbeat: async (identity, connectionId) => {
-    if ((await onHeartbeat(ports, identity, connectionId)) === 'revoked') revoked();
-    return { statusCode: 200, body: JSON.stringify({ type: 'heartbeat-ack' }) };
-  },
   goodbye: async (identity, connectionId) => {
     if ((await onGoodbye(ports, identity, connectionId)) === 'revoked') revoked();
     return { statusCode: 200, body: JSON.stringify({ type: 'goodbye-ack' }) };
@@ -63,7 +59,7 @@ const routes: Record<WsRoute, WsRouteHandler> = {
   },
 };
 
-function isRoute(key: string): key is WsRoute {
+function isRoute(key: string): key is LambdaRoute {
   return Object.hasOwn(routes, key);
 }
 
