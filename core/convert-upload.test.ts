@@ -4,6 +4,7 @@ import { UnsupportedMediaTypeError } from './errors.ts';
 import { cancelJob, fetchJob, listFetchable } from './jobs.ts';
 import type { Converter } from './ports.ts';
 import { createUpload, incomingKey } from './print-request.ts';
+import { registerPrinter } from './testing/builders.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const owner = { kind: 'owner' } as const;
@@ -19,22 +20,7 @@ const pdfConverter: Converter = async (_bytes, contentType) => ({
 
 async function prepared(accepting = true) {
   const ports = memoryPorts();
-  await ports.printers.register({
-    printerId: 'P1',
-    name: 'Office',
-    capabilities: {},
-    tokenHash: 'h',
-    at: '2026-03-01T00:00:00.000Z',
-  });
-  if (accepting) {
-    await ports.printers.setAccepting('P1', {
-      acceptingJobs: true,
-      reason: null,
-      setBy: 'printer',
-      at: '2026-03-01T00:00:00.000Z',
-      seen: true,
-    });
-  }
+  await registerPrinter(ports, accepting);
   return ports;
 }
 

@@ -4,6 +4,7 @@ import { cancelJob } from './jobs.ts';
 import type { Converter } from './ports.ts';
 import { admit, submit, submitUpload, uploadKey } from './print-request.ts';
 import { DOCUMENT_RETENTION_DAYS, FETCHABLE_DAYS, FINISHED_JOB_DAYS } from './retention.ts';
+import { registerPrinter } from './testing/builders.ts';
 import { memoryPorts } from './testing/memory-ports.ts';
 
 const owner = { kind: 'owner' } as const;
@@ -20,22 +21,7 @@ function countingConverter() {
 
 async function prepared(accepting: boolean) {
   const ports = memoryPorts();
-  await ports.printers.register({
-    printerId: 'P1',
-    name: 'Office',
-    capabilities: {},
-    tokenHash: 'h',
-    at: '2026-03-01T00:00:00.000Z',
-  });
-  if (accepting) {
-    await ports.printers.setAccepting('P1', {
-      acceptingJobs: true,
-      reason: null,
-      setBy: 'printer',
-      at: '2026-03-01T00:00:00.000Z',
-      seen: true,
-    });
-  }
+  await registerPrinter(ports, accepting);
   return ports;
 }
 

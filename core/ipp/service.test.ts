@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Converter } from '../ports.ts';
 import { hashSecret } from '../secrets.ts';
+import { registerPrinter } from '../testing/builders.ts';
 import { memoryPorts } from '../testing/memory-ports.ts';
 import { ippToken, resolveCapability } from './capability.ts';
 import {
@@ -40,22 +41,7 @@ function countingConverter() {
 
 async function prepared(accepting: boolean) {
   const ports = memoryPorts(new Date('2026-03-01T12:00:00.000Z'), 'owner-hash');
-  await ports.printers.register({
-    printerId: 'P1',
-    name: 'Office',
-    capabilities: {},
-    tokenHash: 'h',
-    at: '2026-03-01T00:00:00.000Z',
-  });
-  if (accepting) {
-    await ports.printers.setAccepting('P1', {
-      acceptingJobs: true,
-      reason: null,
-      setBy: 'printer',
-      at: '2026-03-01T00:00:00.000Z',
-      seen: true,
-    });
-  }
+  await registerPrinter(ports, accepting);
   return ports;
 }
 

@@ -3,6 +3,7 @@
  * about filled in, and `overrides` for the ones it does.
  */
 import type { JobRecord } from '../job.ts';
+import type { Ports } from '../ports.ts';
 import { DEFAULT_PRINT_OPTIONS } from '../print-options.ts';
 
 /** A pending one-page job of printer P1, created at 2026-03-01T00:00:00Z by the owner. */
@@ -28,4 +29,22 @@ export function buildJob(overrides: Partial<JobRecord> = {}): JobRecord {
     submittedBy: 'owner',
     ...overrides,
   };
+}
+
+/**
+ * Printer P1 ("Office") registered in `ports` (its token hash `h`), and accepting jobs unless `accepting`
+ * is false (a new printer does not accept until its first acceptance instruction).
+ */
+export async function registerPrinter(ports: Pick<Ports, 'printers'>, accepting = true): Promise<void> {
+  const at = '2026-03-01T00:00:00.000Z';
+  await ports.printers.register({ printerId: 'P1', name: 'Office', capabilities: {}, tokenHash: 'h', at });
+  if (accepting) {
+    await ports.printers.setAccepting('P1', {
+      acceptingJobs: true,
+      reason: null,
+      setBy: 'printer',
+      at,
+      seen: true,
+    });
+  }
 }
