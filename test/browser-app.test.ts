@@ -231,26 +231,103 @@ describe('the web app in Chromium', () => {
     await context.close();
   });
 
-  it('says why the printer is not accepting and uploads nothing (SC3)', async () => {
-    // Prepare
+  /** The Print button's state and its accessible description (the text of what aria-describedby names). */
+  async function printButton(page: Page): Promise<{ disabled: boolean; description: string }> {
+    const button = page.getByRole('button', { name: 'Print', exact: true });
+    const describedBy = await button.getAttribute('aria-describedby');
+    const description = describedBy ? ((await page.locator(`#${describedBy}`).textContent()) ?? '') : '';
+    return { disabled: await button.isDisabled(), description };
+  }
+
+  it('a printer known not to accept: Print is unavailable, the reason said once, nothing uploaded (SC3); it comes back', async () => {
+    // Prepare: the page's periodic refresh runs only when the test moves the page's clock
     await control.service(false, 'now');
     await owner.waitForAccepting(PRINTER_ID, false);
-    const [context, page] = await open(PHONE);
+    const screens: Array<[BrowserContext, Page, string]> = [];
+    for (const [device, name] of [
+      [PHONE, 'phone'],
+      [DESKTOP, 'desktop'],
+    ] as const) {
+      const context = await browser.newContext(device);
+      await context.clock.install();
+      const page = await context.newPage();
+      await page.goto(`${cloud.local.apiUrl}/`);
+      await page.locator('body[data-ready="true"]').waitFor();
+      await page.clock.pauseAt(Date.now() + 1000);
+      screens.push([context, page, name]);
+    }
+
+    for (const [, page, name] of screens) {
+      // Act
+      const requests = uploadsSeen(page);
+      await signIn(page, cloud.local.ownerKey);
+      await page.getByLabel('Photos or PDFs').setInputFiles(photo);
+
+      // Assess: unavailable, with the reason as its description, said once in the print section
+      const button = await printButton(page);
+      expect(button.disabled).toBe(true);
+      expect(button.description).toMatch(
+        /^Home is (online|offline) and not accepting jobs: the printer .+\.$/,
+      );
+      expect(
+        await page
+          .locator('#print')
+          .getByText(/not accepting jobs/)
+          .count(),
+      ).toBe(1);
+      expect(await page.locator('#print-status').textContent()).toBe('');
+      expect(requests).toEqual([]);
+      await page.screenshot({ path: join(shots, `${name}-not-accepting.png`), fullPage: true });
+    }
+
+    // Act: the printer accepts again; the next refresh finds it
+    await control.service(true);
+    await owner.waitForAccepting(PRINTER_ID, true);
+    for (const [context, page] of screens) {
+      await page.clock.fastForward(10_000);
+      await page.getByText('Home is online and accepting jobs.').waitFor();
+
+      // Assess
+      expect(await printButton(page)).toEqual({ disabled: false, description: '' });
+      await context.close();
+    }
+  });
+
+  it('a printer that stops accepting after the page looked: the press asks first and uploads nothing (SC3)', async () => {
+    // Prepare: the page reads an accepting printer, then it stops before the next refresh
+    const context = await browser.newContext(PHONE);
+    await context.clock.install();
+    const page = await context.newPage();
+    await page.goto(`${cloud.local.apiUrl}/`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.clock.pauseAt(Date.now() + 1000);
     await signIn(page, cloud.local.ownerKey);
+    await page.getByText('Home is online and accepting jobs.').waitFor();
     const requests = uploadsSeen(page);
+    await control.service(false, 'now');
+    await owner.waitForAccepting(PRINTER_ID, false);
 
     // Act
     await page.getByLabel('Photos or PDFs').setInputFiles(photo);
     await page.getByRole('button', { name: 'Print', exact: true }).click();
     const status = page.locator('#print-status');
-    await status.getByText(/not accepting jobs right now/).waitFor();
+    await status.getByText(/Nothing was uploaded/).waitFor();
 
-    // Assess
-    expect(await status.textContent()).toMatch(
-      /not accepting jobs right now: the printer .+\. Nothing was uploaded/,
+    // Assess: the reason under the printer (once), the button unavailable, no upload
+    expect(await status.textContent()).toBe(
+      'Nothing was uploaded: Home has stopped accepting jobs since the page last looked (the reason is under the printer).',
     );
+    const button = await printButton(page);
+    expect(button.disabled).toBe(true);
+    expect(button.description).toMatch(/not accepting jobs: the printer .+\.$/);
+    expect(
+      await page
+        .locator('#print')
+        .getByText(/: the printer /)
+        .count(),
+    ).toBe(1);
     expect(requests).toEqual([]);
-    await page.screenshot({ path: join(shots, 'phone-not-accepting.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'phone-stopped-accepting.png'), fullPage: true });
     await context.close();
     await control.service(true);
     await owner.waitForAccepting(PRINTER_ID, true);

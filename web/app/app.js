@@ -35,6 +35,9 @@ const state = {
   sharedFiles: [],
   words: {},
   timer: null,
+  /** a print under way (the 10-second refresh must not make Print available meanwhile) */
+  printing: false,
+  keyRefused: false,
 };
 
 const OPEN_JOB = new Set(['pending', 'pending-held', 'processing', 'processing-stopped']);
@@ -207,11 +210,25 @@ function renderPrinterChoice() {
   const line = $('print-printer-state');
   line.textContent = current ? printerLine(current) : 'No printer yet.';
   line.className = `printer-line ${current && !current.acceptsNow ? 'error' : ''}`.trim();
+  updatePrintButton(current);
   // a multi-function device also scans and faxes (the printer view's `functions`)
   const functions = current?.functions ?? ['print'];
   $('scan-form').hidden = !functions.includes('scan');
   $('fax-form').hidden = !functions.includes('fax');
   $('mfd').hidden = $('scan-form').hidden && $('fax-form').hidden;
+}
+
+/**
+ * Print is unavailable while a print is under way, with a refused key, or while the last read says the
+ * printer refuses; the line under the printer says why (said once, also as the button's description).
+ * The next refresh that finds the printer accepting makes it available again.
+ */
+function updatePrintButton(current) {
+  const button = $('print-submit');
+  const refuses = current !== undefined && !current.acceptsNow;
+  button.disabled = state.printing === true || state.keyRefused === true || refuses;
+  if (refuses) button.setAttribute('aria-describedby', 'print-printer-state');
+  else button.removeAttribute('aria-describedby');
 }
 
 // ---------- scan and fax ----------
@@ -350,17 +367,20 @@ async function onPrint(event) {
   if (!printerId) return setMessage(status, 'There is no printer to print to yet.', 'error');
   if (files.length === 0) return setMessage(status, 'Choose at least one photo or PDF first.', 'error');
   const button = $('print-submit');
+  state.printing = true;
   button.disabled = true;
   try {
-    // Ask first (screen SC3): nothing is uploaded to a printer that would refuse it.
+    // Ask first (screen SC3): nothing is uploaded to a printer that would refuse it. The page's last read
+    // may be up to one refresh old.
     setMessage(status, 'Checking the printer…');
     const { data: printer } = await api('GET', `v1/printers/${encodeURIComponent(printerId)}`);
     state.printers = state.printers.map((p) => (p.printerId === printerId ? printer : p));
     renderPrinterChoice();
     if (!printer.acceptsNow) {
+      // the reason is in the line under the printer, just redrawn; not repeated here
       setMessage(
         status,
-        `${printer.name} is not accepting jobs right now: ${reasonText(printer.refusalReason)}. Nothing was uploaded; try again when the printer is back.`,
+        `Nothing was uploaded: ${printer.name} has stopped accepting jobs since the page last looked (the reason is under the printer).`,
         'error',
       );
       return;
@@ -398,8 +418,9 @@ async function onPrint(event) {
     $('upload').hidden = true;
     setMessage(status, explain(error), 'error');
   } finally {
-    // a key refused meanwhile (onKeyRefused) leaves nothing to print with
-    button.disabled = state.keyRefused === true;
+    // a key refused meanwhile (onKeyRefused) leaves nothing to print with; a refusing printer neither
+    state.printing = false;
+    updatePrintButton(state.printers.find((p) => p.printerId === printerId));
   }
 }
 
