@@ -278,6 +278,8 @@ describe('the web app in Chromium', () => {
       expect(await page.locator('#print-status').textContent()).toBe('');
       expect(requests).toEqual([]);
       await page.screenshot({ path: join(shots, `${name}-not-accepting.png`), fullPage: true });
+      await page.clock.resume(); // axe waits on timers
+      expect(await axeViolations(page)).toEqual([]);
     }
 
     // Act: the printer accepts again; the next refresh finds it
@@ -327,6 +329,10 @@ describe('the web app in Chromium', () => {
         .count(),
     ).toBe(1);
     expect(requests).toEqual([]);
+    await page
+      .getByRole('article', { name: /Home/ })
+      .getByText('not accepting jobs', { exact: true })
+      .waitFor();
     await page.screenshot({ path: join(shots, 'phone-stopped-accepting.png'), fullPage: true });
     await context.close();
     await control.service(true);
@@ -428,6 +434,7 @@ describe('the web app in Chromium', () => {
         .poll(async () => (await owner.request('GET', '/v1/printers/Office')).body.offlineGraceHours)
         .toBe(2);
       await page.screenshot({ path: join(shots, 'phone-claimed.png'), fullPage: true });
+      await page.clock.resume(); // axe waits on timers
       expect(await axeViolations(page)).toEqual([]);
       await context.close();
     } finally {

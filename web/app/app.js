@@ -376,6 +376,8 @@ async function onPrint(event) {
     const { data: printer } = await api('GET', `v1/printers/${encodeURIComponent(printerId)}`);
     state.printers = state.printers.map((p) => (p.printerId === printerId ? printer : p));
     renderPrinterChoice();
+    // the owner's card says the same as the line under the printer
+    if (state.role === 'owner') renderPrinters();
     if (!printer.acceptsNow) {
       // the reason is in the line under the printer, just redrawn; not repeated here
       setMessage(
