@@ -20,6 +20,7 @@ import { pool, rssMiB, type SeededPrinter, seedPrinters } from './fleet.ts';
 
 const GOAL_MS = 60_000;
 const WAIT_MS = 120_000; // beyond the goal, to say how late a straggler was
+const progress = (what: string) => process.stderr.write(`   … ${what}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Tally {
@@ -165,7 +166,9 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
     cloud = await startCloud({ dataDir, apiPort, wsPort, env });
     const firstStartMs = performance.now() - t0;
     const { apiUrl, wsUrl, ownerKey } = cloud.local;
+    progress('seeding printers');
     const printers = await seedPrinters(cloud.local, count, 'restart');
+    progress('connecting printers');
 
     t0 = performance.now();
     let failed = 0;
@@ -189,6 +192,7 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
       .png()
       .toBuffer();
     const held = new Set<string>();
+    progress('submitting the backlog');
     t0 = performance.now();
     await pool(printers, 8, async ({ printerId }) => {
       const res = await fetch(`${apiUrl}/v1/printers/${printerId}/jobs`, {
@@ -206,11 +210,17 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
 
     // Ctrl-C. From here on each printer's first open is its reconnect, and it drains its backlog.
     for (const sim of sims) sim.release();
+    progress('stopping the cloud (SIGTERM)');
     t0 = performance.now();
-    const code = await cloud.stop();
+    const stopping = cloud;
+    const code = await Promise.race([
+      stopping.stop(),
+      sleep(30_000).then(() => stopping.kill().then(() => 'killed after 30 s')),
+    ]);
     const stopMs = performance.now() - t0;
     const fetchedWhileDown = tally.fetched.size;
 
+    progress('restarting the cloud');
     const restartAt = performance.now();
     cloud = await startCloud({ dataDir, apiPort, wsPort, env });
     const readyMs = performance.now() - restartAt;
