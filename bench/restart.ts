@@ -192,6 +192,7 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
       .png()
       .toBuffer();
     const held = new Set<string>();
+    const printerOf = new Map<string, string>();
     progress('submitting the backlog');
     t0 = performance.now();
     await pool(printers, 8, async ({ printerId }) => {
@@ -204,6 +205,7 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
       const body = (await res.json()) as { jobId?: string };
       if (res.status !== 202 || !body.jobId) throw new Error(`submit to ${printerId}: ${res.status}`);
       held.add(body.jobId);
+      printerOf.set(body.jobId, printerId);
     });
     const submitMs = performance.now() - t0;
     const rssBefore = await rssMiB(cloud.child.pid);
@@ -234,6 +236,19 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
     const allReconnectedMs = (reconnects.at(-1) ?? Number.NaN) - restartAt;
     const heldCompletions = [...held].map((id) => tally.completed.get(id) ?? 0);
     const lost = heldCompletions.filter((n) => n === 0).length;
+    // A job not completed: still in the store (late) or gone (lost)? Ask the cloud with the owner key.
+    const states = new Map<string, number>();
+    const owner = { authorization: `Bearer ${cloud.local.ownerKey}` };
+    for (const jobId of [...held].filter((id) => !tally.completed.has(id)).slice(0, 50)) {
+      const res = await fetch(`${apiUrl}/v1/printers/${printerOf.get(jobId)}/jobs/${jobId}`, {
+        headers: owner,
+        signal: AbortSignal.timeout(10_000),
+      }).catch(() => undefined);
+      const state = res?.ok
+        ? ((await res.json()) as { state: string }).state
+        : `HTTP ${res?.status ?? 'error'}`;
+      states.set(state, (states.get(state) ?? 0) + 1);
+    }
     const completions = tally.completedAt.sort((a, b) => a - b);
     const allCompletedMs =
       lost === 0 ? (completions.at(-1) ?? Number.NaN) - restartAt : Number.POSITIVE_INFINITY;
@@ -265,6 +280,8 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
     row('restart → every held job completed', s(allCompletedMs), '≤ 60 s');
     row('held jobs completed after 60 s', String(lateCompleted), '0');
     row(`held jobs never completed (waited ${WAIT_MS / 1000} s)`, String(lost), '0');
+    if (states.size > 0)
+      row('  their state in the cloud (up to 50 asked)', [...states].map(([k, v]) => `${k} ${v}`).join(', '));
     row('jobs fetched twice / completed twice', `${dupFetch} / ${dupDone}`, '0 / 0');
     row(
       'cloud RSS before the stop / after the backlog',
