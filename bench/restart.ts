@@ -279,7 +279,7 @@ export async function restartBench(count: number): Promise<{ met: boolean; sound
     );
     row('restart → every held job completed', s(allCompletedMs), '≤ 60 s');
     row('held jobs completed after 60 s', String(lateCompleted), '0');
-    row(`held jobs never completed (waited ${WAIT_MS / 1000} s)`, String(lost), '0');
+    row(`held jobs not completed by a printer (${WAIT_MS / 1000} s)`, String(lost), '0');
     if (states.size > 0)
       row('  their state in the cloud (up to 50 asked)', [...states].map(([k, v]) => `${k} ${v}`).join(', '));
     row('jobs fetched twice / completed twice', `${dupFetch} / ${dupDone}`, '0 / 0');
