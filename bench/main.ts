@@ -5,6 +5,7 @@
  *  2. Throughput, one and ten printers, vs the CUPS queue.
  *  3. What a refused request costs vs an accepted one (ask-first upload and direct body).
  *  4. Page images: a camera JPEG as it is vs re-encoded; a screenshot as Flate vs JPEG.
+ * `--sockets N` and `--restart N` (goal 5) run on their own: they load the machine.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
@@ -17,11 +18,16 @@ import { imageOptionsBench } from './image-options.ts';
 import { installed, startCupsQueue, startIppPrinter } from './ipp-printer.ts';
 import { measureLatency, printLatency } from './latency.ts';
 import { refusalBench } from './refusal.ts';
+import { restartBench } from './restart.ts';
 import { socketsBench } from './sockets.ts';
 import { measureThroughput } from './throughput.ts';
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, sockets: { type: 'string' } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    sockets: { type: 'string' },
+    restart: { type: 'string' },
+  },
   allowPositionals: false,
 });
 const smoke = values.smoke;
@@ -41,6 +47,13 @@ if (loadavg)
     `load average at start: ${loadavg.split(' ').slice(0, 3).join(' ')} (other work on the machine skews every figure alike)`,
   );
 console.log('');
+
+if (values.restart !== undefined) {
+  const { sound } = await restartBench(Number(values.restart || 2000));
+  console.log('');
+  console.log(`bench done${smoke ? ' (smoke)' : ''}`);
+  process.exit(sound ? 0 : 1); // a lost or doubled job is a fault, not a slow figure
+}
 
 if (values.sockets !== undefined) {
   // goal 5 on its own: the other sections would share the machine with 10,000 sockets
