@@ -6,38 +6,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { DEFAULT_SETTINGS } from '../core/settings.ts';
 import { PrinterControl, Terminal } from './support/api.ts';
-import { registerByPin } from './support/flows.ts';
+import { photoOf, registerByPin } from './support/flows.ts';
 import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
 
 const MB = 1024 * 1024;
-
-/** A noisy JPEG (a photo that does not compress away) of at least `bytes`. */
-async function photoOf(bytes: number): Promise<Buffer> {
-  let pixels = bytes / 1.3;
-  for (let attempt = 0; attempt < 8; attempt += 1) {
-    const width = Math.round(Math.sqrt(pixels * 1.4));
-    const height = Math.round(pixels / width);
-    const jpeg = await sharp({
-      create: {
-        width,
-        height,
-        channels: 3,
-        background: '#000',
-        noise: { type: 'gaussian', mean: 128, sigma: 60 },
-      },
-    })
-      .jpeg({ quality: 100 })
-      .toBuffer();
-    if (jpeg.byteLength >= bytes) return jpeg;
-    pixels *= (bytes * 1.02) / jpeg.byteLength;
-  }
-  throw new Error(`could not make a ${bytes}-byte photo`);
-}
 
 interface Ticket {
   uploadId: string;
@@ -54,7 +30,7 @@ describe('an upload converted after it arrives, on the local cloud', () => {
   const printerId = 'ASYNCP';
 
   beforeAll(async () => {
-    [cloud, photo] = await Promise.all([startCloud(), photoOf(30 * MB)]);
+    [cloud, photo] = await Promise.all([startCloud(), photoOf(30 * MB, 0.05)]);
     printer = await startPrinter({ server: cloud.local.apiUrl, printerId });
     await registerByPin(cloud, printer);
     owner = new Terminal(cloud.local.apiUrl, cloud.local.ownerKey);

@@ -6,37 +6,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_BODY_LIMIT, main } from '../cli/main.ts';
 import { IPP_MAX_DOCUMENT_KB } from '../core/ipp/printer-attributes.ts';
 import { DIRECT_BODY_MAX_BYTES } from '../core/print-request.ts';
 import { PrinterControl, Terminal } from './support/api.ts';
-import { registerByPin } from './support/flows.ts';
+import { photoOf, registerByPin } from './support/flows.ts';
 import { type CloudProc, type PrinterProc, startCloud, startPrinter, tempDir } from './support/processes.ts';
-
-/** A noisy JPEG (a photo that does not compress away) of `bytes` to `tolerance` more: resized until it is. */
-async function photoOf(bytes: number, tolerance = 0.03): Promise<Buffer> {
-  let pixels = bytes / 1.3;
-  for (let attempt = 0; attempt < 12; attempt += 1) {
-    const width = Math.round(Math.sqrt(pixels * 1.4));
-    const height = Math.round(pixels / width);
-    const jpeg = await sharp({
-      create: {
-        width,
-        height,
-        channels: 3,
-        background: '#000',
-        noise: { type: 'gaussian', mean: 128, sigma: 60 },
-      },
-    })
-      .jpeg({ quality: 100 })
-      .toBuffer();
-    if (jpeg.byteLength >= bytes && jpeg.byteLength <= bytes * (1 + tolerance)) return jpeg;
-    pixels *= (bytes * (1 + tolerance / 2)) / jpeg.byteLength;
-  }
-  throw new Error(`could not make a ${bytes}-byte photo`);
-}
 
 describe('the direct-body limit, one figure', () => {
   it('is where the CLI switches to uploads, and the IPP door’s document limit stays inside it', () => {

@@ -101,3 +101,26 @@ export function imagesOnPage(pdf: PDFDocument, pageIndex: number): number {
   }
   return count;
 }
+
+/** A noisy JPEG (a photo that does not compress away) of `bytes` to `tolerance` more: resized until it is. */
+export async function photoOf(bytes: number, tolerance = 0.03): Promise<Buffer> {
+  let pixels = bytes / 1.3;
+  for (let attempt = 0; attempt < 12; attempt += 1) {
+    const width = Math.round(Math.sqrt(pixels * 1.4));
+    const height = Math.round(pixels / width);
+    const jpeg = await sharp({
+      create: {
+        width,
+        height,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 128, sigma: 60 },
+      },
+    })
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    if (jpeg.byteLength >= bytes && jpeg.byteLength <= bytes * (1 + tolerance)) return jpeg;
+    pixels *= (bytes * (1 + tolerance / 2)) / jpeg.byteLength;
+  }
+  throw new Error(`could not make a ${bytes}-byte photo`);
+}
